@@ -1,0 +1,113 @@
+// `trellis plugins list|info`: what can be composed, and with which options.
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+#include "trellis/sdk/error.hpp"
+
+namespace trellis::core::cli {
+
+namespace {
+
+void print_component_options(const plugin::Component& component) {
+  const auto& specs = component.spec.options.specs();
+  if (specs.empty()) {
+    std::cout << "    (no options)\n";
+    return;
+  }
+  for (const auto& spec : specs) {
+    std::cout << "    " << spec.name << " (" << sdk::describe(spec.type) << ")";
+    if (spec.required)
+      std::cout << ", required";
+    else
+      std::cout << " = " << spec.default_value.dump();
+    std::cout << "\n        " << spec.help << "\n";
+  }
+}
+
+void print_component(const plugin::Component& component) {
+  std::cout << "  " << component.spec.key() << "\n      " << component.spec.description << "\n";
+  print_component_options(component);
+}
+
+void list(const plugin::PluginHost& host, const std::string& kind_filter) {
+  std::optional<sdk::Kind> kind;
+  if (!kind_filter.empty()) {
+    kind = plugin::kind_from_string(kind_filter);
+    if (!kind)
+      throw sdk::Error("--kind '" + kind_filter + "' is not a component kind; use encoder, graph, relation, gsl, "
+                       "predictor or metric");
+  }
+  std::cout << "Plugins (" << host.plugins().size() << "):\n";
+  for (const auto& p : host.plugins())
+    std::cout << "  " << p->name << " " << p->version << " [" << p->licence << "]  " << p->path.string() << "\n      "
+              << p->description << "\n";
+  const auto components = host.components(kind);
+  std::cout << "\nComponents (" << components.size() << "):\n";
+  for (const auto* c : components)
+    std::cout << "  " << c->spec.key() << "  [" << c->plugin->name << "]  " << c->spec.description << "\n";
+  if (host.plugins().empty()) {
+    std::cout << "\nNo plugins found. Search path:\n";
+    for (const auto& e : host.search_path()) std::cout << "  " << e.path.string() << " [" << e.origin << "]\n";
+  }
+}
+
+void info(const plugin::PluginHost& host, const std::string& name) {
+  if (const auto* p = host.find_plugin(name)) {
+    std::cout << "Plugin " << p->name << " " << p->version << "\n  licence: " << p->licence
+              << "\n  library: " << p->path.string() << "\n  LibTorch: " << p->torch_version << "\n  "
+              << p->description << "\n\nComponents:\n";
+    for (const auto* c : host.components())
+      if (c->plugin->name == p->name) print_component(*c);
+    return;
+  }
+  // Otherwise a component: "kind/name", or a bare name if it is unambiguous.
+  std::vector<const plugin::Component*> matches;
+  for (const auto* c : host.components())
+    if (c->spec.key() == name || c->spec.name == name) matches.push_back(c);
+  if (matches.size() == 1) {
+    std::cout << "Component " << matches[0]->spec.key() << " from plugin " << matches[0]->plugin->name << " "
+              << matches[0]->plugin->version << "\n";
+    print_component(*matches[0]);
+    return;
+  }
+  if (matches.size() > 1) {
+    std::string keys;
+    for (const auto* c : matches) keys += " " + c->spec.key();
+    throw sdk::Error("'" + name + "' is ambiguous; use one of:" + keys);
+  }
+  const auto slash = name.find('/');
+  if (slash != std::string::npos)
+    if (auto kind = plugin::kind_from_string(name.substr(0, slash))) host.find(*kind, name);  // throws with the list
+  std::string plugins;
+  for (const auto& p : host.plugins()) plugins += " " + p->name;
+  throw sdk::Error("no plugin or component named '" + name + "'. Plugins:" + (plugins.empty() ? " none" : plugins) +
+                   ". Run `trellis plugins list` for all components.");
+}
+
+}  // namespace
+
+void add_plugins_command(CLI::App& app, GlobalOptions& global) {
+  auto* plugins = app.add_subcommand("plugins", "List the loaded plugins and their components");
+  plugins->require_subcommand(1);
+
+  auto* list_cmd = plugins->add_subcommand("list", "List plugins and components");
+  auto kind = std::make_shared<std::string>();
+  list_cmd->add_option("--kind", *kind, "Only components of this kind (encoder, graph, relation, gsl, predictor, metric)");
+  list_cmd->callback([&global, kind] {
+    configure_logging(global);
+    list(*load_plugins(global, nullptr), *kind);
+  });
+
+  auto* info_cmd = plugins->add_subcommand("info", "Show a plugin or a component with its options and defaults");
+  auto name = std::make_shared<std::string>();
+  info_cmd->add_option("NAME", *name, "Plugin name, or component as kind/name")->required();
+  info_cmd->callback([&global, name] {
+    configure_logging(global);
+    info(*load_plugins(global, nullptr), *name);
+  });
+}
+
+}  // namespace trellis::core::cli

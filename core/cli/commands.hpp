@@ -1,0 +1,40 @@
+#pragma once
+// The subcommands of `trellis` and the options they share.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <toml++/toml.h>
+
+#include "trellis/plugin/plugin_host.hpp"
+
+namespace CLI {
+class App;
+}
+
+namespace trellis::core::cli {
+
+/// Options given before the subcommand.
+struct GlobalOptions {
+  int threads = 0;                     ///< 0: the config's value, else all cores
+  std::string log_level = "info";
+  std::vector<std::string> plugin_path;  ///< searched before the config's
+};
+
+/// Applies --log-level (and checks it).
+void configure_logging(const GlobalOptions& global);
+/// Sets LibTorch's (and so OpenMP's and OpenBLAS's) thread count: --threads,
+/// else the config's `threads`, else all cores.
+int configure_threads(const GlobalOptions& global, std::int64_t config_threads);
+/// A host with the standard search path (command line, config, environment,
+/// install dir), every plugin loaded.
+std::unique_ptr<plugin::PluginHost> load_plugins(const GlobalOptions& global, const toml::table* config);
+/// Loads a config file and applies --set overrides.
+toml::table load_config(const std::string& file, const std::vector<std::string>& overrides);
+
+void add_plugins_command(CLI::App& app, GlobalOptions& global);
+void add_config_command(CLI::App& app, GlobalOptions& global);
+void add_run_command(CLI::App& app, GlobalOptions& global);
+
+}  // namespace trellis::core::cli

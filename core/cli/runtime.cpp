@@ -1,0 +1,60 @@
+#include <thread>
+
+#include <ATen/Parallel.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "commands.hpp"
+#include "trellis/config/config.hpp"
+#include "trellis/sdk/error.hpp"
+
+namespace trellis::core::cli {
+
+void configure_logging(const GlobalOptions& global) {
+  const auto level = spdlog::level::from_str(global.log_level);
+  // from_str maps unknown names to "off": refuse them instead of going silent.
+  if (level == spdlog::level::off && global.log_level != "off")
+    throw sdk::Error("--log-level '" + global.log_level +
+                     "' is not a level; use trace, debug, info, warn, error, critical or off");
+  // Logs go to stderr so that stdout carries only results.
+  auto logger = spdlog::stderr_color_mt("trellis");
+  spdlog::set_default_logger(logger);
+  spdlog::set_pattern("[%H:%M:%S] %^%l%$ %v");
+  spdlog::set_level(level);
+}
+
+int configure_threads(const GlobalOptions& global, std::int64_t config_threads) {
+  int threads = global.threads > 0 ? global.threads : static_cast<int>(config_threads);
+  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  at::set_num_threads(threads);
+  return threads;
+}
+
+std::unique_ptr<plugin::PluginHost> load_plugins(const GlobalOptions& global, const toml::table* config) {
+  auto host = std::make_unique<plugin::PluginHost>();
+  for (const auto& path : global.plugin_path) host->add_search_path(path, "--plugin-path");
+  std::vector<std::string> config_paths;
+  if (config) {
+    if (const auto* paths = config->get_as<toml::array>("plugin_path")) {
+      for (const auto& item : *paths) {
+        const auto* s = item.as_string();
+        if (!s) throw sdk::Error("plugin_path must be an array of strings");
+        config_paths.push_back(s->get());
+      }
+    } else if (config->contains("plugin_path")) {
+      throw sdk::Error("plugin_path must be an array of strings");
+    }
+  }
+  host->add_standard_search_path(config_paths);
+  host->load_search_path();
+  spdlog::debug("{} plugins loaded", host->plugins().size());
+  return host;
+}
+
+toml::table load_config(const std::string& file, const std::vector<std::string>& overrides) {
+  toml::table config = config::load(file);
+  config::apply_overrides(config, overrides);
+  return config;
+}
+
+}  // namespace trellis::core::cli

@@ -1,0 +1,232 @@
+#include "trellis/config/config.hpp"
+
+#include <algorithm>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "trellis/sdk/suggest.hpp"
+#include "trellis/util/atomic_file.hpp"
+
+namespace trellis::core::config {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+bool is_path_key(const std::string& key) {
+  auto ends_with = [&](const std::string& suffix) {
+    return key.size() >= suffix.size() && key.compare(key.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  return key == "file" || key == "dir" || key == "path" || ends_with("_file") || ends_with("_dir") ||
+         ends_with("_path");
+}
+
+std::string absolute_against(const std::string& value, const fs::path& dir) {
+  if (value.empty() || value[0] == '$' || fs::path(value).is_absolute()) return value;
+  return fs::weakly_canonical(dir / value).string();
+}
+
+// Rewrites relative path values so that they keep meaning the same file
+// after tables from different directories are merged.
+void absolutise_paths(toml::table& table, const fs::path& dir) {
+  for (auto&& [key, node] : table) {
+    const std::string name(key.str());
+    if (auto* sub = node.as_table()) {
+      absolutise_paths(*sub, dir);
+    } else if (is_path_key(name)) {
+      if (auto* s = node.as_string()) {
+        *s = absolute_against(s->get(), dir);
+      } else if (auto* arr = node.as_array()) {
+        for (auto& item : *arr)
+          if (auto* s = item.as_string()) *s = absolute_against(s->get(), dir);
+      }
+    }
+  }
+}
+
+toml::table parse_file(const fs::path& file) {
+  std::error_code ec;
+  if (!fs::exists(file, ec)) throw ConfigError("config file '" + file.string() + "' does not exist");
+  try {
+    return toml::parse_file(file.string());
+  } catch (const toml::parse_error& e) {
+    const auto& where = e.source().begin;
+    std::ostringstream message;
+    message << file.string() << ":" << where.line << ":" << where.column << ": malformed TOML: " << e.description();
+    throw ConfigError(message.str());
+  }
+}
+
+std::vector<fs::path> extends_of(const toml::table& table, const fs::path& file) {
+  std::vector<fs::path> out;
+  const toml::node* node = table.get("extends");
+  if (!node) return out;
+  auto add = [&](const toml::node& item) {
+    const auto* s = item.as_string();
+    if (!s) throw ConfigError(file.string() + ": 'extends' must be a path or an array of paths");
+    out.push_back(file.parent_path() / s->get());
+  };
+  if (const auto* arr = node->as_array()) {
+    for (const auto& item : *arr) add(item);
+  } else {
+    add(*node);
+  }
+  return out;
+}
+
+toml::table load_recursive(const fs::path& file, std::vector<fs::path>& stack) {
+  const fs::path canonical = fs::weakly_canonical(file);
+  if (std::find(stack.begin(), stack.end(), canonical) != stack.end()) {
+    std::string chain;
+    for (const auto& p : stack) chain += p.string() + " -> ";
+    throw ConfigError("extends cycle: " + chain + canonical.string() + "; remove one of these 'extends' entries");
+  }
+  toml::table own = parse_file(canonical);
+  stack.push_back(canonical);
+  toml::table result;
+  for (const auto& parent : extends_of(own, canonical)) {
+    std::error_code ec;
+    if (!fs::exists(parent, ec))
+      throw ConfigError(canonical.string() + ": extends target '" + parent.string() + "' does not exist");
+    merge(result, load_recursive(parent, stack));
+  }
+  stack.pop_back();
+  own.erase("extends");
+  absolutise_paths(own, canonical.parent_path());
+  merge(result, own);
+  return result;
+}
+
+std::vector<std::string> split_path(const std::string& path) {
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t dot = path.find('.', start);
+    parts.push_back(path.substr(start, dot - start));
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  return parts;
+}
+
+std::vector<std::string> keys_of(const toml::table& table) {
+  std::vector<std::string> keys;
+  for (auto&& [key, node] : table) keys.push_back(std::string(key.str()));
+  return keys;
+}
+
+std::string unknown_key_message(const std::string& assignment, const std::string& prefix, const std::string& key,
+                                const toml::table& table) {
+  const auto keys = keys_of(table);
+  std::string message = "--set " + assignment + ": unknown key '" + prefix + key + "'.";
+  const std::string near = sdk::closest_match(key, keys);
+  if (!near.empty()) message += " Did you mean '" + prefix + near + "'?";
+  message += keys.empty() ? " The table is empty." : " Keys here: " + sdk::join(keys) + ".";
+  return message;
+}
+
+// Parses the right-hand side of an override as a TOML value.
+toml::table parse_value(const std::string& text) {
+  try {
+    return toml::parse("value = " + text);
+  } catch (const toml::parse_error&) {
+    toml::table t;
+    t.insert("value", text);  // a bare word: take it as a string
+    return t;
+  }
+}
+
+}  // namespace
+
+toml::table defaults() {
+  return toml::table{
+      {"seed", 0},
+      {"threads", 0},
+      {"device", "cpu"},
+      {"plugin_path", toml::array{}},
+      {"model", toml::table{}},
+  };
+}
+
+toml::table load(const fs::path& file) {
+  std::vector<fs::path> stack;
+  toml::table result = defaults();
+  merge(result, load_recursive(file, stack));
+  return result;
+}
+
+void merge(toml::table& base, const toml::table& overlay) {
+  for (auto&& [key, node] : overlay) {
+    auto* base_table = base.get_as<toml::table>(key);
+    const auto* overlay_table = node.as_table();
+    if (base_table && overlay_table) {
+      merge(*base_table, *overlay_table);
+    } else {
+      base.insert_or_assign(key, node);
+    }
+  }
+}
+
+void apply_override(toml::table& config, const std::string& assignment) {
+  const std::size_t eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw ConfigError("--set " + assignment + ": expected KEY=VALUE, e.g. --set model.predictor.hidden=128");
+  const std::string path = assignment.substr(0, eq);
+  const auto parts = split_path(path);
+  toml::table* table = &config;
+  std::string prefix;
+  for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
+    toml::table* next = table->get_as<toml::table>(parts[i]);
+    if (!next) {
+      if (table->contains(parts[i]))
+        throw ConfigError("--set " + assignment + ": '" + prefix + parts[i] + "' is a value, not a table");
+      throw ConfigError(unknown_key_message(assignment, prefix, parts[i], *table));
+    }
+    table = next;
+    prefix += parts[i] + ".";
+  }
+  const std::string& leaf = parts.back();
+  if (leaf.empty()) throw ConfigError("--set " + assignment + ": empty key");
+  const bool component_table = table->contains("type");
+  if (!table->contains(leaf) && !component_table)
+    throw ConfigError(unknown_key_message(assignment, prefix, leaf, *table));
+  toml::table parsed = parse_value(assignment.substr(eq + 1));
+  table->insert_or_assign(leaf, *parsed.get("value"));
+}
+
+void apply_overrides(toml::table& config, const std::vector<std::string>& assignments) {
+  for (const auto& a : assignments) apply_override(config, a);
+}
+
+std::string to_toml(const toml::table& config) {
+  std::ostringstream out;
+  out << toml::toml_formatter(config) << "\n";
+  return out.str();
+}
+
+nlohmann::json to_json(const toml::node& node) {
+  if (const auto* t = node.as_table()) {
+    nlohmann::json out = nlohmann::json::object();
+    for (auto&& [key, value] : *t) out[std::string(key.str())] = to_json(value);
+    return out;
+  }
+  if (const auto* a = node.as_array()) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& value : *a) out.push_back(to_json(value));
+    return out;
+  }
+  if (const auto* v = node.as_integer()) return v->get();
+  if (const auto* v = node.as_floating_point()) return v->get();
+  if (const auto* v = node.as_boolean()) return v->get();
+  if (const auto* v = node.as_string()) return v->get();
+  std::ostringstream text;  // dates and times: keep their TOML spelling
+  node.visit([&](const auto& n) { text << n; });
+  return text.str();
+}
+
+void write_resolved(const toml::table& config, const fs::path& run_dir) {
+  util::write_file_atomic(run_dir / "config.toml", to_toml(config));
+}
+
+}  // namespace trellis::core::config

@@ -1,0 +1,52 @@
+#pragma once
+// Experiment configuration: TOML files with `extends`, command-line
+// overrides, and the resolved config every run records.
+
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+#include <toml++/toml.h>
+
+namespace trellis::core::config {
+
+/// A problem with a config file or override; the message names the file,
+/// line or key, and says how to fix it.
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Settings every config has, with their defaults (merged under every file,
+/// so `--set seed=1` works even when a file does not mention `seed`).
+toml::table defaults();
+
+/// Loads `file` and everything it `extends` (a string or an array of paths
+/// relative to the file, applied in order; tables deep-merged, arrays and
+/// scalars replaced; the file's own keys applied last). Relative values of
+/// keys named `file`, `dir` or `path`, or ending in `_file`, `_dir` or `_path`
+/// (e.g. `plugin_path`), are made absolute against the file that sets them,
+/// so they keep their meaning after merging. Cycles are errors.
+toml::table load(const std::filesystem::path& file);
+
+/// Deep-merges `overlay` into `base` (tables merged, everything else replaced).
+void merge(toml::table& base, const toml::table& overlay);
+
+/// Applies one `a.b.c=value` override. The value is parsed as TOML (a bare
+/// word that is not valid TOML is taken as a string). The path must exist,
+/// except for a new option inside a component table (one with a `type` key),
+/// which that component checks; an unknown key suggests the nearest one.
+void apply_override(toml::table& config, const std::string& assignment);
+void apply_overrides(toml::table& config, const std::vector<std::string>& assignments);
+
+/// TOML text of a config.
+std::string to_toml(const toml::table& config);
+/// The same values as JSON (how components receive their option tables).
+nlohmann::json to_json(const toml::node& node);
+
+/// Writes the resolved config as `run_dir/config.toml`, atomically.
+void write_resolved(const toml::table& config, const std::filesystem::path& run_dir);
+
+}  // namespace trellis::core::config

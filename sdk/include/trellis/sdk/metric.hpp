@@ -1,0 +1,41 @@
+#pragma once
+/// @file metric.hpp
+/// Metric: scores predictions of one test condition (or of a set of them).
+
+#include <cstdint>
+#include <vector>
+
+#include <ATen/core/Tensor.h>
+
+#include "trellis/sdk/export.hpp"
+
+namespace trellis::sdk {
+
+/// Whether larger or smaller values are better (used by ranks and early stopping).
+enum class Direction { higher_is_better, lower_is_better };
+
+/// One test condition, on pseudobulk, over the measured genes.
+struct TRELLIS_SDK_API MetricInput {
+  at::Tensor predicted;   ///< [G] predicted mean expression
+  at::Tensor observed;    ///< [G] observed mean expression
+  at::Tensor control;     ///< [G] control mean
+  std::vector<std::int64_t> de_ranking;          ///< all genes by |DE score|, best first
+  std::vector<std::int64_t> top20_non_dropout;   ///< non-dropout top-20 DE genes
+  at::Tensor predicted_cells;  ///< [n, G] sampled cells; undefined if the predictor does not sample
+  at::Tensor observed_cells;   ///< [m, G] observed cells of the condition
+};
+
+/// A metric declares its direction and computes one value per condition.
+class TRELLIS_SDK_API Metric {
+ public:
+  virtual ~Metric();
+  virtual Direction direction() const = 0;
+  /// The value for one condition.
+  virtual double compute(const MetricInput& input) const = 0;
+  /// Values for all test conditions at once. The default calls compute() per
+  /// condition; metrics that compare conditions with each other (rank)
+  /// override it.
+  virtual std::vector<double> compute_all(const std::vector<MetricInput>& inputs) const;
+};
+
+}  // namespace trellis::sdk

@@ -1,0 +1,103 @@
+#include "trellis/sdk/data.hpp"
+
+#include <ATen/ATen.h>
+
+#include "trellis/sdk/error.hpp"
+
+namespace trellis::sdk {
+
+namespace {
+const char* const biotype_names[] = {"protein_coding", "lncRNA", "miRNA", "snoRNA", "snRNA", "pseudogene", "other"};
+const char* const perturbation_names[] = {"knockout", "knockdown", "activation", "unknown"};
+}  // namespace
+
+std::string to_string(Biotype biotype) { return biotype_names[static_cast<int>(biotype)]; }
+
+std::optional<Biotype> biotype_from_string(const std::string& name) {
+  for (int i = 0; i < 7; ++i)
+    if (name == biotype_names[i]) return static_cast<Biotype>(i);
+  return std::nullopt;
+}
+
+std::string to_string(PerturbationType type) { return perturbation_names[static_cast<int>(type)]; }
+
+std::optional<PerturbationType> perturbation_type_from_string(const std::string& name) {
+  for (int i = 0; i < 4; ++i)
+    if (name == perturbation_names[i]) return static_cast<PerturbationType>(i);
+  return std::nullopt;
+}
+
+std::int64_t GeneTable::add(Gene gene) {
+  if (index_.count(gene.symbol)) throw Error("duplicate gene symbol '" + gene.symbol + "' in the gene table");
+  const auto i = static_cast<std::int64_t>(genes_.size());
+  index_.emplace(gene.symbol, i);
+  if (gene.measured) measured_.push_back(i);
+  genes_.push_back(std::move(gene));
+  return i;
+}
+
+const Gene& GeneTable::at(std::int64_t index) const {
+  if (index < 0 || index >= size())
+    throw Error("gene index " + std::to_string(index) + " out of range [0, " + std::to_string(size()) + ")");
+  return genes_[static_cast<std::size_t>(index)];
+}
+
+std::optional<std::int64_t> GeneTable::find(const std::string& symbol) const {
+  const auto it = index_.find(symbol);
+  if (it == index_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::int64_t GeneTable::index_of(const std::string& symbol) const {
+  const auto found = find(symbol);
+  if (!found) throw Error("gene '" + symbol + "' is not in the gene universe");
+  return *found;
+}
+
+std::int64_t Screen::num_cells() const { return indptr.defined() ? indptr.size(0) - 1 : 0; }
+
+std::int64_t Screen::num_genes() const { return genes ? static_cast<std::int64_t>(genes->measured().size()) : 0; }
+
+at::Tensor Screen::dense_rows(const at::Tensor& cells) const {
+  const auto n = cells.size(0);
+  at::Tensor out = at::zeros({n, num_genes()}, at::kFloat);
+  const auto* ptr = indptr.data_ptr<std::int64_t>();
+  const auto* idx = indices.data_ptr<std::int64_t>();
+  const auto* val = values.data_ptr<float>();
+  const auto* cell = cells.data_ptr<std::int64_t>();
+  auto* dst = out.data_ptr<float>();
+  const std::int64_t g = num_genes();
+  for (std::int64_t r = 0; r < n; ++r)
+    for (std::int64_t k = ptr[cell[r]]; k < ptr[cell[r] + 1]; ++k) dst[r * g + idx[k]] = val[k];
+  return out;
+}
+
+at::Tensor Screen::cells_of(std::int64_t condition) const {
+  return (cell_condition == condition).nonzero().squeeze(1);
+}
+
+at::Tensor Screen::mean_of(std::int64_t condition) const {
+  const at::Tensor cells = cells_of(condition);
+  if (cells.size(0) == 0)
+    throw Error("condition '" + conditions.at(static_cast<std::size_t>(condition)).name + "' has no cells");
+  return dense_rows(cells).mean(0);
+}
+
+std::int64_t Screen::control_index() const {
+  for (std::size_t i = 0; i < conditions.size(); ++i)
+    if (conditions[i].is_control()) return static_cast<std::int64_t>(i);
+  throw Error("the screen has no control cells");
+}
+
+std::optional<std::int64_t> Screen::find_condition(const std::string& name) const {
+  for (std::size_t i = 0; i < conditions.size(); ++i)
+    if (conditions[i].name == name) return static_cast<std::int64_t>(i);
+  return std::nullopt;
+}
+
+std::int64_t Batch::size() const {
+  if (control.defined()) return control.size(0);
+  return static_cast<std::int64_t>(condition.size());
+}
+
+}  // namespace trellis::sdk

@@ -1,0 +1,43 @@
+#pragma once
+// Small screens built by hand, with values simple enough to check by hand.
+
+#include <ATen/ATen.h>
+
+#include "trellis/sdk/data.hpp"
+
+namespace trellis::test {
+
+/// Genes G0, G1, G2 (measured) and P (perturbed, not measured).
+/// Cells (rows = G0, G1, G2):
+///   control: [1, 0, 2], [3, 0, 0]      -> mean [2, 0, 1]
+///   G0:      [0, 4, 2]                 -> mean [0, 4, 2]
+///   P:       [2, 2, 2], [4, 0, 2]      -> mean [3, 1, 2]
+inline sdk::GeneTable tiny_genes() {
+  sdk::GeneTable genes;
+  for (const char* s : {"G0", "G1", "G2"}) {
+    sdk::Gene g;
+    g.symbol = s;
+    g.measured = true;
+    genes.add(g);
+  }
+  sdk::Gene p;
+  p.symbol = "P";
+  genes.add(p);
+  return genes;
+}
+
+inline sdk::Screen tiny_screen(const sdk::GeneTable& genes) {
+  sdk::Screen s;
+  s.genes = &genes;
+  // CSR of the five cells above (zeros not stored).
+  s.indptr = at::tensor({0, 2, 3, 5, 8, 10}, at::kLong);
+  s.indices = at::tensor({0, 2, 0, 1, 2, 0, 1, 2, 0, 2}, at::kLong);
+  s.values = at::tensor({1.f, 2.f, 3.f, 4.f, 2.f, 2.f, 2.f, 2.f, 4.f, 2.f});
+  s.conditions = {sdk::Condition{"ctrl", {}, {}, sdk::PerturbationType::activation},
+                  sdk::Condition{"G0+ctrl", {"G0"}, {0}, sdk::PerturbationType::activation},
+                  sdk::Condition{"P+ctrl", {"P"}, {3}, sdk::PerturbationType::activation}};
+  s.cell_condition = at::tensor({0, 0, 1, 2, 2}, at::kLong);
+  return s;
+}
+
+}  // namespace trellis::test

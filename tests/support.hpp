@@ -1,0 +1,37 @@
+#pragma once
+// Shared helpers for the tests: temporary directories, files, running the CLI.
+
+#include <filesystem>
+#include <string>
+
+namespace trellis::test {
+
+/// A fresh directory, removed when the object goes away.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  /// Writes `content` to `path()/name` (creating parent folders) and returns the full path.
+  std::filesystem::path write(const std::string& name, const std::string& content) const;
+
+ private:
+  std::filesystem::path path_;
+};
+
+/// Exit code and combined stdout + stderr of a command.
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;
+};
+
+/// Runs the `trellis` binary under test with `arguments` (a shell-quoted
+/// string), with `environment` (e.g. "TRELLIS_PLUGIN_PATH=/x") prefixed.
+CommandResult run_trellis(const std::string& arguments, const std::string& environment = "");
+
+/// Directory of one of the test plugins built under tests/plugins.
+std::filesystem::path test_plugin_dir(const std::string& name);
+
+}  // namespace trellis::test
