@@ -27,6 +27,7 @@ function(trellis_add_plugin name)
   endif()
   # Fail at link time, not at load time, when a symbol is missing.
   target_link_options(${target} PRIVATE -Wl,--no-undefined)
+  set_property(GLOBAL APPEND PROPERTY TRELLIS_PLUGIN_TARGETS ${target})
   if(ARG_OUTPUT_DIRECTORY)
     set_target_properties(${target} PROPERTIES LIBRARY_OUTPUT_DIRECTORY "${ARG_OUTPUT_DIRECTORY}")
   elseif(DEFINED TRELLIS_PLUGIN_OUTPUT_DIR)
