@@ -1,5 +1,5 @@
 // The `trellis` binary end to end: exit codes, outputs, one-line errors.
-#include <catch2/catch.hpp>
+#include "catch.hpp"
 #include <toml++/toml.h>
 
 #include "support.hpp"

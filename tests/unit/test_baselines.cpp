@@ -1,5 +1,5 @@
 #include <ATen/ATen.h>
-#include <catch2/catch.hpp>
+#include "catch.hpp"
 #include <nlohmann/json.hpp>
 
 #include "fixtures.hpp"

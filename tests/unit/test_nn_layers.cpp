@@ -10,11 +10,7 @@
 #include "trellis/sdk/error.hpp"
 #include "trellis/sdk/nn/layers.hpp"
 
-// Last on purpose: c10 (logging_is_not_google_glog.h) defines a glog-style
-// CHECK(cond) that silently replaces Catch's CHECK if included after it (the
-// redefinition warning is hidden in system headers), so CHECKs would stop
-// being reported.
-#include <catch2/catch.hpp>
+#include "catch.hpp"
 
 namespace tnn = trellis::sdk::nn;
 using Catch::Contains;
