@@ -1,6 +1,7 @@
 #include "support.hpp"
 
 #include <array>
+#include <cstdlib>
 #include <cstdio>
 #include <fstream>
 #include <random>
@@ -46,6 +47,17 @@ CommandResult run_trellis(const std::string& arguments, const std::string& envir
 
 std::filesystem::path test_plugin_dir(const std::string& name) {
   return std::filesystem::path(TRELLIS_TEST_PLUGIN_DIR) / name;
+}
+
+}  // namespace trellis::test
+
+namespace trellis::test {
+
+std::filesystem::path data_dir() {
+  const char* env = std::getenv("TRELLIS_DATA_DIR");
+  const std::filesystem::path dir = env && *env ? std::filesystem::path(env) : std::filesystem::path(TRELLIS_DEFAULT_DATA_DIR);
+  std::error_code ec;
+  return std::filesystem::is_directory(dir, ec) ? std::filesystem::weakly_canonical(dir) : std::filesystem::path();
 }
 
 }  // namespace trellis::test

@@ -34,4 +34,21 @@ CommandResult run_trellis(const std::string& arguments, const std::string& envir
 /// Directory of one of the test plugins built under tests/plugins.
 std::filesystem::path test_plugin_dir(const std::string& name);
 
+/// The shared reference data: $TRELLIS_DATA_DIR, else ../shared/data beside
+/// the repository. Empty when it does not exist.
+std::filesystem::path data_dir();
+
+}  // namespace trellis::test
+
+/// Skips the rest of a test case (with a visible warning) when the shared
+/// data is absent; otherwise defines `data` as its path.
+#define TRELLIS_REQUIRE_DATA(data)                                                       \
+  const std::filesystem::path data = trellis::test::data_dir();                         \
+  if (data.empty()) {                                                                   \
+    WARN("shared data not found (set TRELLIS_DATA_DIR): skipping the rest of this test"); \
+    return;                                                                             \
+  }
+
+namespace trellis::test {
+
 }  // namespace trellis::test

@@ -163,20 +163,37 @@ void PluginHost::load(const fs::path& file) {
   plugin->path = file;
   plugin->library = std::move(library);
 
+  register_plugin(std::move(plugin), info->register_components);
+  spdlog::debug("loaded plugin '{}' {} from {} ({} components)", name, plugins_.back()->version, file.string(),
+                plugins_.back()->components.size());
+}
+
+void PluginHost::add_builtin(const std::string& name, const std::string& description,
+                             void (*register_components)(sdk::Registrar&)) {
+  auto plugin = std::make_shared<LoadedPlugin>();
+  plugin->name = name;
+  plugin->version = TRELLIS_SDK_VERSION;
+  plugin->description = description;
+  plugin->licence = "MIT";
+  plugin->torch_version = TORCH_VERSION;
+  plugin->path = "(built in)";
+  register_plugin(std::move(plugin), register_components);
+}
+
+void PluginHost::register_plugin(std::shared_ptr<LoadedPlugin> plugin, void (*register_components)(sdk::Registrar&)) {
+  const std::string who = "plugin '" + plugin->name + "' (" + plugin->path.string() + ")";
   RegistrarImpl registrar(*this, plugin);
   try {
-    info->register_components(registrar);
+    register_components(registrar);
   } catch (const PluginError&) {
     throw;
   } catch (const std::exception& e) {
-    throw PluginError(name, who + ": register_components failed: " + e.what());
+    throw PluginError(plugin->name, who + ": register_components failed: " + e.what());
   } catch (...) {
-    throw PluginError(name, who + ": register_components failed (unknown exception)");
+    throw PluginError(plugin->name, who + ": register_components failed (unknown exception)");
   }
   for (auto& component : registrar.added) components_.push_back(std::move(component));
   plugins_.push_back(std::move(plugin));
-  spdlog::debug("loaded plugin '{}' {} from {} ({} components)", name, plugins_.back()->version, file.string(),
-                plugins_.back()->components.size());
 }
 
 std::vector<const Component*> PluginHost::components(std::optional<sdk::Kind> kind) const {
@@ -234,7 +251,7 @@ std::string PluginHost::describe(const Component& component) {
 
 std::optional<sdk::Kind> kind_from_string(const std::string& name) {
   for (auto kind : {sdk::Kind::encoder, sdk::Kind::graph, sdk::Kind::relation, sdk::Kind::gsl, sdk::Kind::predictor,
-                    sdk::Kind::metric})
+                    sdk::Kind::metric, sdk::Kind::reader, sdk::Kind::splitter})
     if (sdk::to_string(kind) == name) return kind;
   return std::nullopt;
 }

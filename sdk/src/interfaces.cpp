@@ -9,6 +9,8 @@
 #include "trellis/sdk/metric.hpp"
 #include "trellis/sdk/plugin.hpp"
 #include "trellis/sdk/predictor.hpp"
+#include "trellis/sdk/reader.hpp"
+#include "trellis/sdk/split.hpp"
 #include "trellis/sdk/relation.hpp"
 #include "trellis/sdk/suggest.hpp"
 
@@ -25,6 +27,8 @@ TrainingLoop::~TrainingLoop() = default;
 Predictor::~Predictor() = default;
 NeuralPredictor::~NeuralPredictor() = default;
 Metric::~Metric() = default;
+Reader::~Reader() = default;
+Splitter::~Splitter() = default;
 Registrar::~Registrar() = default;
 
 std::string to_string(Kind kind) {
@@ -35,6 +39,8 @@ std::string to_string(Kind kind) {
     case Kind::gsl: return "gsl";
     case Kind::predictor: return "predictor";
     case Kind::metric: return "metric";
+    case Kind::reader: return "reader";
+    case Kind::splitter: return "splitter";
   }
   return "unknown";
 }

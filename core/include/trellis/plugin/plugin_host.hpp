@@ -27,7 +27,7 @@ struct LoadedPlugin {
   std::string torch_version;
   std::filesystem::path path;
   std::vector<std::string> components;  ///< lookup names, `<kind>/<name>`
-  std::shared_ptr<boost::dll::shared_library> library;
+  std::shared_ptr<boost::dll::shared_library> library;  ///< null for built-in components
 };
 
 /// A registered component and the plugin it lives in.
@@ -67,6 +67,10 @@ class PluginHost {
   void load_search_path();
   /// Loads one library: checks its PluginInfo, then registers its components.
   void load(const std::filesystem::path& file);
+  /// Registers components compiled into the host itself (readers,
+  /// splitters) as the plugin `name`, listed like any other.
+  void add_builtin(const std::string& name, const std::string& description,
+                   void (*register_components)(sdk::Registrar&));
 
   const std::vector<std::shared_ptr<const LoadedPlugin>>& plugins() const { return plugins_; }
   /// All components, or those of one kind, sorted by lookup name.
@@ -104,6 +108,7 @@ class PluginHost {
 
  private:
   struct RegistrarImpl;
+  void register_plugin(std::shared_ptr<LoadedPlugin> plugin, void (*register_components)(sdk::Registrar&));
   sdk::Options check_options(const Component& component, const nlohmann::json& options,
                              const std::string& where) const;
   std::string available_summary(sdk::Kind kind) const;

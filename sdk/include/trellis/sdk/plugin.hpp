@@ -41,9 +41,11 @@ class RelationTyper;
 class StructureLearner;
 class Predictor;
 class Metric;
+class Reader;
+class Splitter;
 
 /// Component kinds; a component's lookup name is `<kind>/<name>`.
-enum class Kind { encoder, graph, relation, gsl, predictor, metric };
+enum class Kind { encoder, graph, relation, gsl, predictor, metric, reader, splitter };
 
 /// "encoder", "graph", ...
 TRELLIS_SDK_API std::string to_string(Kind kind);
@@ -58,7 +60,8 @@ struct TRELLIS_SDK_API ComponentSpec {
   std::string description;  ///< one line, shown by `trellis plugins list`
   OptionSchema options;
   std::variant<Factory<FeatureEncoder>, Factory<GraphConstructor>, Factory<RelationTyper>,
-               Factory<StructureLearner>, Factory<Predictor>, Factory<Metric>>
+               Factory<StructureLearner>, Factory<Predictor>, Factory<Metric>, Factory<Reader>,
+               Factory<Splitter>>
       factory;
 
   /// `<kind>/<name>`
@@ -94,6 +97,14 @@ class TRELLIS_SDK_API Registrar {
   void add_metric(const std::string& name, const std::string& description, OptionSchema options,
                   Factory<Metric> factory) {
     add({Kind::metric, name, description, std::move(options), std::move(factory)});
+  }
+  void add_reader(const std::string& name, const std::string& description, OptionSchema options,
+                  Factory<Reader> factory) {
+    add({Kind::reader, name, description, std::move(options), std::move(factory)});
+  }
+  void add_splitter(const std::string& name, const std::string& description, OptionSchema options,
+                    Factory<Splitter> factory) {
+    add({Kind::splitter, name, description, std::move(options), std::move(factory)});
   }
 };
 
