@@ -35,6 +35,7 @@ html_theme_options = {
 html_sidebars = {"**": ["about.html", "navigation.html", "searchbox.html"]}
 html_static_path = []
 html_show_sourcelink = False
+html_copy_source = False
 
 _xml = os.environ.get("TRELLIS_DOXYGEN_XML")
 if not _xml:
@@ -43,7 +44,7 @@ if not _xml:
         "`cmake --build build --target docs`, which runs Doxygen first")
 breathe_projects = {"trellis": _xml}
 breathe_default_project = "trellis"
-breathe_default_members = ("members",)
+breathe_default_members = ("members", "undoc-members")
 breathe_show_include = True
 breathe_show_enumvalue_initializer = False
 breathe_domain_by_extension = {"hpp": "cpp", "h": "cpp"}

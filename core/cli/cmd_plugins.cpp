@@ -38,7 +38,7 @@ void list(const plugin::PluginHost& host, const std::string& kind_filter) {
     kind = plugin::kind_from_string(kind_filter);
     if (!kind)
       throw sdk::Error("--kind '" + kind_filter + "' is not a component kind; use encoder, graph, relation, gsl, "
-                       "predictor or metric");
+                       "predictor, metric, reader or splitter");
   }
   std::cout << "Plugins (" << host.plugins().size() << "):\n";
   for (const auto& p : host.plugins())
@@ -95,7 +95,7 @@ void add_plugins_command(CLI::App& app, GlobalOptions& global) {
 
   auto* list_cmd = plugins->add_subcommand("list", "List plugins and components");
   auto kind = std::make_shared<std::string>();
-  list_cmd->add_option("--kind", *kind, "Only components of this kind (encoder, graph, relation, gsl, predictor, metric)");
+  list_cmd->add_option("--kind", *kind, "Only components of this kind (encoder, graph, relation, gsl, predictor, metric, reader, splitter)");
   list_cmd->callback([&global, kind] {
     configure_logging(global);
     list(*load_plugins(global, nullptr), *kind);

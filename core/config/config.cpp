@@ -1,6 +1,7 @@
 #include "trellis/config/config.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -22,8 +23,49 @@ bool is_path_key(const std::string& key) {
          ends_with("_path");
 }
 
-std::string absolute_against(const std::string& value, const fs::path& dir) {
-  if (value.empty() || value[0] == '$' || fs::path(value).is_absolute()) return value;
+// TRELLIS_DATA_DIR defaults to the shared/data folder beside the repository
+// that holds the config (the first ancestor with a shared/data subfolder).
+std::string default_data_dir(const fs::path& dir) {
+  std::error_code ec;
+  for (fs::path p = fs::weakly_canonical(dir); !p.empty(); p = p.parent_path()) {
+    if (fs::is_directory(p / "shared" / "data", ec)) return (p / "shared" / "data").string();
+    if (p == p.parent_path()) break;
+  }
+  return "";
+}
+
+// Expands ${NAME} from the environment.
+std::string expand_variables(const std::string& value, const fs::path& dir, const std::string& key) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < value.size()) {
+    const std::size_t open = value.find("${", i);
+    if (open == std::string::npos) {
+      out += value.substr(i);
+      break;
+    }
+    const std::size_t close = value.find('}', open);
+    if (close == std::string::npos) throw ConfigError("'" + key + "': unterminated ${ in '" + value + "'");
+    out += value.substr(i, open - i);
+    const std::string name = value.substr(open + 2, close - open - 2);
+    const char* env = std::getenv(name.c_str());
+    std::string replacement = env ? env : "";
+    if (replacement.empty() && name == "TRELLIS_DATA_DIR") replacement = default_data_dir(dir);
+    if (replacement.empty())
+      throw ConfigError("'" + key + "' uses ${" + name + "}, which is not set" +
+                        (name == "TRELLIS_DATA_DIR" ? std::string(" and no shared/data folder was found above ") +
+                                                          dir.string()
+                                                    : std::string()) +
+                        "; set the environment variable");
+    out += replacement;
+    i = close + 1;
+  }
+  return out;
+}
+
+std::string absolute_against(const std::string& raw, const fs::path& dir, const std::string& key) {
+  const std::string value = expand_variables(raw, dir, key);
+  if (value.empty() || fs::path(value).is_absolute()) return value;
   return fs::weakly_canonical(dir / value).string();
 }
 
@@ -36,10 +78,10 @@ void absolutise_paths(toml::table& table, const fs::path& dir) {
       absolutise_paths(*sub, dir);
     } else if (is_path_key(name)) {
       if (auto* s = node.as_string()) {
-        *s = absolute_against(s->get(), dir);
+        *s = absolute_against(s->get(), dir, name);
       } else if (auto* arr = node.as_array()) {
         for (auto& item : *arr)
-          if (auto* s = item.as_string()) *s = absolute_against(s->get(), dir);
+          if (auto* s = item.as_string()) *s = absolute_against(s->get(), dir, name);
       }
     }
   }

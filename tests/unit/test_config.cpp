@@ -102,3 +102,20 @@ TEST_CASE("config converts to JSON and back to TOML text", "[config]") {
   write_resolved(c, dir.path());
   CHECK(toml::parse_file((dir.path() / "config.toml").string()) == c);
 }
+
+TEST_CASE("path values expand ${VAR} and TRELLIS_DATA_DIR has a default", "[config]") {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path() / "shared" / "data");
+  const auto f = dir.write("repo/configs/data/d.toml",
+                           "[data]\npath = '${TRELLIS_DATA_DIR}/screen.h5ad'\nname = '${NOT_EXPANDED}'\n");
+  const char* saved = std::getenv("TRELLIS_DATA_DIR");
+  const std::string saved_value = saved ? saved : "";
+  unsetenv("TRELLIS_DATA_DIR");
+  CHECK(load(f)["data"]["path"].value<std::string>() == (dir.path() / "shared/data/screen.h5ad").string());
+  CHECK(load(f)["data"]["name"].value<std::string>() == "${NOT_EXPANDED}");  // only path keys expand
+  setenv("TRELLIS_DATA_DIR", "/elsewhere", 1);
+  CHECK(load(f)["data"]["path"].value<std::string>() == "/elsewhere/screen.h5ad");
+  const auto g = dir.write("g.toml", "data_file = '${TRELLIS_UNSET_VARIABLE_X}/a'\n");
+  REQUIRE_THROWS_WITH(load(g), Contains("'data_file' uses ${TRELLIS_UNSET_VARIABLE_X}, which is not set"));
+  if (saved) setenv("TRELLIS_DATA_DIR", saved_value.c_str(), 1); else unsetenv("TRELLIS_DATA_DIR");
+}

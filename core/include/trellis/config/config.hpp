@@ -28,7 +28,9 @@ toml::table defaults();
 /// scalars replaced; the file's own keys applied last). Relative values of
 /// keys named `file`, `dir` or `path`, or ending in `_file`, `_dir` or `_path`
 /// (e.g. `plugin_path`), are made absolute against the file that sets them,
-/// so they keep their meaning after merging. Cycles are errors.
+/// so they keep their meaning after merging; `${NAME}` in them expands from
+/// the environment (`${TRELLIS_DATA_DIR}` defaults to the first `shared/data`
+/// folder found above the file). Cycles are errors.
 toml::table load(const std::filesystem::path& file);
 
 /// Deep-merges `overlay` into `base` (tables merged, everything else replaced).
