@@ -6,9 +6,18 @@
 
 #include "commands.hpp"
 #include "trellis/config/config.hpp"
+#include "trellis/io/readers.hpp"
+#include "trellis/split/splitters.hpp"
 #include "trellis/sdk/error.hpp"
 
 namespace trellis::core::cli {
+
+namespace {
+void register_builtin_components(sdk::Registrar& registrar) {
+  io::register_readers(registrar);
+  split::register_splitters(registrar);
+}
+}  // namespace
 
 void configure_logging(const GlobalOptions& global) {
   const auto level = spdlog::level::from_str(global.log_level);
@@ -45,6 +54,7 @@ std::unique_ptr<plugin::PluginHost> load_plugins(const GlobalOptions& global, co
       throw sdk::Error("plugin_path must be an array of strings");
     }
   }
+  host->add_builtin("builtin", "Readers and splitters compiled into Trellis", &register_builtin_components);
   host->add_standard_search_path(config_paths);
   host->load_search_path();
   spdlog::debug("{} plugins loaded", host->plugins().size());

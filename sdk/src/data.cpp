@@ -1,5 +1,7 @@
 #include "trellis/sdk/data.hpp"
 
+#include <cctype>
+
 #include <ATen/ATen.h>
 
 #include "trellis/sdk/error.hpp"
@@ -24,6 +26,12 @@ std::string to_string(PerturbationType type) { return perturbation_names[static_
 std::optional<PerturbationType> perturbation_type_from_string(const std::string& name) {
   for (int i = 0; i < 4; ++i)
     if (name == perturbation_names[i]) return static_cast<PerturbationType>(i);
+  // The technology names screens record in their metadata.
+  std::string lower;
+  for (char c : name) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (lower == "crispra") return PerturbationType::activation;
+  if (lower == "crispri") return PerturbationType::knockdown;
+  if (lower == "crisprko" || lower == "crispr-ko" || lower == "crispr") return PerturbationType::knockout;
   return std::nullopt;
 }
 

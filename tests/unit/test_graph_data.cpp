@@ -76,6 +76,8 @@ TEST_CASE("gene table indexes symbols and measured genes", "[data]") {
   CHECK(biotype_from_string("pseudogene") == Biotype::pseudogene);
   CHECK(perturbation_type_from_string("activation") == PerturbationType::activation);
   CHECK_FALSE(perturbation_type_from_string("overexpression").has_value());
+  CHECK(perturbation_type_from_string("CRISPRi") == PerturbationType::knockdown);
+  CHECK(perturbation_type_from_string("CRISPRa") == PerturbationType::activation);
 }
 
 TEST_CASE("screen view: dense rows, pseudobulk, control", "[data]") {

@@ -30,6 +30,8 @@ TRELLIS_SDK_API std::optional<Biotype> biotype_from_string(const std::string& na
 enum class PerturbationType { knockout, knockdown, activation, unknown };
 
 TRELLIS_SDK_API std::string to_string(PerturbationType type);
+/// Inverse of to_string; also reads the technology names screens record
+/// (CRISPRa = activation, CRISPRi = knockdown, CRISPRko = knockout, any case).
 TRELLIS_SDK_API std::optional<PerturbationType> perturbation_type_from_string(const std::string& name);
 
 /// Everything known about one gene of the universe. Fields that a source

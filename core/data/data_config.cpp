@@ -1,0 +1,84 @@
+#include "trellis/data/data_config.hpp"
+
+#include "trellis/sdk/data.hpp"
+#include "trellis/sdk/error.hpp"
+#include "trellis/sdk/options.hpp"
+
+namespace trellis::core::data {
+
+namespace {
+
+sdk::OptionSchema data_schema() {
+  return sdk::OptionSchema{}
+      .add("name", "", "dataset name used in reports")
+      .require("path", sdk::OptionType::string, "the .h5ad file, 10x directory, or MatrixMarket directory")
+      .add("reader", "", "reader component (reader/h5ad, reader/10x, reader/mtx); default: by file type")
+      .add_table("reader_options", "options of the reader component")
+      .add("condition_column", "condition", "obs column holding each cell's condition")
+      .add("control_label", "ctrl", "label of control cells")
+      .add("delimiter", "+", "separator between the genes of a combination")
+      .add("perturbation_type", "unknown", "knockout, knockdown, activation or unknown")
+      .add("perturbation_type_column", "", "obs column with a per-cell perturbation type")
+      .add_table("select", "keep only cells whose obs column has one of the given values, e.g. dataset = 'norman19'")
+      .add("covariates", std::vector<std::string>{}, "obs columns kept per cell, e.g. ['cell_type']")
+      .add("values", "auto", "counts, log_normalised, or auto (detected)")
+      .add("unknown_genes", "error",
+           "a perturbed gene that is neither measured nor known to the annotation: error, drop its cells, or keep")
+      .add("hvg", 0, "keep this many highly variable genes (perturbed genes forced in); 0 keeps all")
+      .add_table("guides", "guide assignment options, for data with guide counts")
+      .add_table("annotation", "gene annotation source");
+}
+
+std::vector<std::string> strings_of(const nlohmann::json& value, const std::string& key) {
+  if (value.is_string()) return {value.get<std::string>()};
+  std::vector<std::string> out;
+  if (value.is_array()) {
+    for (const auto& v : value) {
+      if (v.is_string()) out.push_back(v.get<std::string>());
+      else if (v.is_number_integer()) out.push_back(std::to_string(v.get<std::int64_t>()));
+      else throw sdk::Error("[data.select] " + key + " must be a string or a list of strings");
+    }
+    return out;
+  }
+  if (value.is_number_integer()) return {std::to_string(value.get<std::int64_t>())};
+  throw sdk::Error("[data.select] " + key + " must be a string or a list of strings");
+}
+
+}  // namespace
+
+DataConfig parse_data_config(const nlohmann::json& table) {
+  const sdk::Options o(data_schema(), table, "[data]");
+  DataConfig c;
+  c.name = o.get_string("name");
+  c.path = o.get_string("path");
+  c.reader = o.get_string("reader");
+  c.reader_options = o.get_table("reader_options");
+  c.condition_column = o.get_string("condition_column");
+  c.format.control = o.get_string("control_label");
+  c.format.delimiter = o.get_string("delimiter");
+  c.perturbation_type = o.get_string("perturbation_type");
+  c.perturbation_type_column = o.get_string("perturbation_type_column");
+  for (const auto& [key, value] : o.get_table("select").items()) c.select[key] = strings_of(value, key);
+  c.covariates = o.get_strings("covariates");
+  c.values = o.get_string("values");
+  c.unknown_genes = o.get_string("unknown_genes");
+  c.hvg = o.get_int("hvg");
+  c.guides = o.get_table("guides");
+  c.annotation = o.get_table("annotation");
+  if (c.format.delimiter.empty()) throw o.invalid("delimiter", "must not be empty");
+  if (c.values != "auto" && c.values != "counts" && c.values != "log_normalised")
+    throw o.invalid("values", "must be counts, log_normalised or auto");
+  if (c.unknown_genes != "error" && c.unknown_genes != "drop" && c.unknown_genes != "keep")
+    throw o.invalid("unknown_genes", "must be error, drop or keep");
+  if (!sdk::perturbation_type_from_string(c.perturbation_type))
+    throw o.invalid("perturbation_type", "must be knockout, knockdown, activation or unknown");
+  if (c.hvg < 0) throw o.invalid("hvg", "must be 0 (keep all) or positive");
+  if (c.name.empty()) c.name = c.path.substr(c.path.find_last_of('/') + 1);
+  return c;
+}
+
+DataConfig data_config_for_path(const std::string& path) {
+  return parse_data_config(nlohmann::json{{"path", path}});
+}
+
+}  // namespace trellis::core::data

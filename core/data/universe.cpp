@@ -1,0 +1,92 @@
+#include "trellis/data/universe.hpp"
+
+#include <cstdlib>
+
+#include <spdlog/spdlog.h>
+
+#include "trellis/annotation/coverage.hpp"
+#include "trellis/annotation/gene_table_builder.hpp"
+#include "trellis/annotation/open_source.hpp"
+#include "trellis/sdk/error.hpp"
+#include "trellis/sdk/options.hpp"
+
+namespace trellis::core::data {
+
+namespace {
+
+sdk::OptionSchema annotation_schema() {
+  return sdk::OptionSchema{}
+      .add("source", "auto",
+           "tsv (TSV exports in `dir`), sqlite (org.Hs.eg.db / GO.db from the annotation cache), none, or auto "
+           "(tsv when a data directory is known, else none)")
+      .add("dir", "", "directory holding genes/ and sequences/ (default: $TRELLIS_DATA_DIR)")
+      .add("ontologies", std::vector<std::string>{"BP", "CC", "MF"}, "GO ontologies whose terms genes get")
+      .add("exclude_evidence", std::vector<std::string>{}, "GO evidence codes to leave out, e.g. ['IEA']")
+      .add("aliases", true, "resolve previous symbols and aliases (sqlite source)");
+}
+
+}  // namespace
+
+GeneKnowledge::GeneKnowledge(const nlohmann::json& annotation) {
+  const sdk::Options o(annotation_schema(), annotation, "[data.annotation]");
+  std::string dir = o.get_string("dir");
+  if (dir.empty())
+    if (const char* env = std::getenv("TRELLIS_DATA_DIR")) dir = env;
+  std::string kind = o.get_string("source");
+  if (kind == "auto") {
+    kind = dir.empty() ? "none" : "tsv";
+    if (kind == "none")
+      spdlog::warn("no gene annotation (set TRELLIS_DATA_DIR or [data.annotation]): genes get no knowledge");
+  }
+  if (kind == "none") return;
+  if (kind == "tsv" && dir.empty())
+    throw o.invalid("dir", "is needed for the tsv source (or set TRELLIS_DATA_DIR)");
+  source_ = annotation::open_annotation_source(kind, dir);
+  for (const auto& name : o.get_strings("ontologies")) {
+    const auto ontology = annotation::ontology_from_string(name);
+    if (!ontology) throw o.invalid("ontologies", "must list BP, CC and/or MF");
+    ontologies_.push_back(*ontology);
+  }
+  exclude_evidence_ = o.get_strings("exclude_evidence");
+  use_aliases_ = o.get_bool("aliases");
+}
+
+GeneKnowledge::~GeneKnowledge() = default;
+
+bool GeneKnowledge::knows(const std::string& name) const {
+  return !source_ || source_->resolve(name, use_aliases_).entrez_id >= 0;
+}
+
+std::string GeneKnowledge::describe() const { return source_ ? source_->describe() : "no annotation source"; }
+
+Universe GeneKnowledge::build(const std::vector<std::string>& measured, const std::vector<std::string>& perturbed) const {
+  Universe u;
+  if (!source_) {
+    for (const auto& name : measured) {
+      sdk::Gene g;
+      g.symbol = name;
+      g.measured = true;
+      u.genes.add(std::move(g));
+    }
+    for (const auto& name : perturbed) {
+      if (u.genes.find(name)) continue;
+      sdk::Gene g;
+      g.symbol = name;
+      u.genes.add(std::move(g));
+    }
+    u.summary = "none (no gene knowledge joined)";
+    return u;
+  }
+  annotation::BuildOptions options;
+  options.ontologies = ontologies_;
+  options.exclude_evidence = exclude_evidence_;
+  options.use_aliases = use_aliases_;
+  annotation::AnnotatedGenes annotated = annotation::GeneTableBuilder(*source_, options).build(measured, perturbed);
+  const annotation::Coverage coverage = annotation::compute_coverage(annotated, *source_);
+  u.summary = source_->describe() + "\n" + annotation::describe(coverage, false);
+  u.missing_listing = annotation::describe(coverage, true);
+  u.genes = std::move(annotated.table);
+  return u;
+}
+
+}  // namespace trellis::core::data

@@ -1,0 +1,78 @@
+#include "trellis/io/readers.hpp"
+
+#include <filesystem>
+#include <memory>
+
+#include "trellis/io/h5ad.hpp"
+#include "trellis/io/matrix_market.hpp"
+#include "trellis/io/tenx.hpp"
+#include "trellis/sdk/error.hpp"
+#include "trellis/sdk/reader.hpp"
+
+namespace trellis::core::io {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+class H5adReader : public sdk::Reader {
+ public:
+  bool recognises(const std::string& path) const override { return fs::path(path).extension() == ".h5ad"; }
+  sdk::AnnData read(const std::string& path) override { return read_h5ad(path); }
+};
+
+class TenxReader : public sdk::Reader {
+ public:
+  bool recognises(const std::string& path) const override { return is_10x_directory(path); }
+  sdk::AnnData read(const std::string& path) override { return read_10x(path); }
+};
+
+// File names are relative to the dataset directory given as `path`.
+class MtxReader : public sdk::Reader {
+ public:
+  explicit MtxReader(const sdk::Options& options) : options_(options) {}
+  bool recognises(const std::string& path) const override {
+    std::error_code ec;
+    return fs::is_directory(path, ec) && fs::exists(fs::path(path) / options_.get_string("matrix"), ec);
+  }
+  sdk::AnnData read(const std::string& path) override {
+    const fs::path dir(path);
+    auto file = [&](const char* key) {
+      const std::string name = options_.get_string(key);
+      return name.empty() ? fs::path() : dir / name;
+    };
+    MtxSidecarSpec spec;
+    spec.matrix = file("matrix");
+    spec.genes = file("genes");
+    spec.cells = file("cells");
+    spec.guide_counts = file("guide_counts");
+    spec.guides = file("guides");
+    spec.guide_targets = file("guide_targets");
+    spec.genes_by_cells = options_.get_bool("genes_by_cells");
+    return read_mtx_with_sidecars(spec);
+  }
+
+ private:
+  sdk::Options options_;
+};
+
+}  // namespace
+
+void register_readers(sdk::Registrar& r) {
+  r.add_reader("h5ad", "AnnData .h5ad files (anndata >= 0.8 encodings)", sdk::OptionSchema{},
+               [](const sdk::Options&) { return std::make_shared<H5adReader>(); });
+  r.add_reader("10x", "10x Genomics directories (matrix.mtx, features.tsv, barcodes.tsv; gem-group subfolders)",
+               sdk::OptionSchema{}, [](const sdk::Options&) { return std::make_shared<TenxReader>(); });
+  r.add_reader("mtx", "MatrixMarket counts with sidecar tables of genes, cells and guides",
+               sdk::OptionSchema{}
+                   .add("matrix", "gene_counts.mtx.gz", "count matrix, relative to the dataset directory")
+                   .add("genes", "genes.txt", "gene names, one per line")
+                   .add("cells", "cells.tsv", "cell table (first column = cell name); empty for none")
+                   .add("guide_counts", "", "guide UMI count matrix; empty for none")
+                   .add("guides", "", "guide names, one per line")
+                   .add("guide_targets", "", "table of guide -> target gene")
+                   .add("genes_by_cells", true, "matrices are genes x cells (else cells x genes)"),
+               [](const sdk::Options& o) { return std::make_shared<MtxReader>(o); });
+}
+
+}  // namespace trellis::core::io

@@ -1,0 +1,85 @@
+#include "trellis/preprocess/differential.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <string>
+
+#include "trellis/preprocess/pseudobulk.hpp"
+#include "trellis/sdk/error.hpp"
+
+namespace trellis::core::preprocess {
+
+double welch_t(double mean_g, double var_g, double n_g, double mean_c, double var_c, double n_c) {
+  const double t = (mean_g - mean_c) / std::sqrt(var_g / n_g + var_c / n_c);
+  return std::isnan(t) ? 0.0 : t;  // scanpy: NaN only for equal means without variance
+}
+
+DifferentialExpression differential_expression(const sdk::CsrMatrix& X,
+                                               const std::vector<std::int64_t>& cell_condition,
+                                               std::int64_t n_conditions, std::int64_t control) {
+  if (control < 0 || control >= n_conditions) {
+    throw sdk::Error("differential expression needs a control condition; index " + std::to_string(control) +
+                     " is not one of the " + std::to_string(n_conditions) + " conditions");
+  }
+  const auto groups = cells_by_condition(cell_condition, n_conditions, X.rows);
+  const auto& control_cells = groups[static_cast<std::size_t>(control)];
+  if (control_cells.size() < 2) {
+    throw sdk::Error("differential expression needs at least 2 control cells, found " +
+                     std::to_string(control_cells.size()) + "; check the control label of the data configuration");
+  }
+  std::vector<double> mean_c, var_c;
+  std::vector<std::int64_t> nz;
+  detail::mean_var(X, control_cells, mean_c, var_c, nz);
+  const double n_c = static_cast<double>(control_cells.size());
+
+  DifferentialExpression de;
+  de.scores.resize(static_cast<std::size_t>(n_conditions));
+  de.ranking.resize(static_cast<std::size_t>(n_conditions));
+  for (std::int64_t c = 0; c < n_conditions; ++c) {
+    if (c != control && groups[static_cast<std::size_t>(c)].size() < 2) de.skipped.push_back(c);
+  }
+  const auto G = static_cast<std::size_t>(X.cols);
+#pragma omp parallel
+  {
+    std::vector<double> mean_g, var_g;
+    std::vector<std::int64_t> nonzero;
+#pragma omp for schedule(dynamic, 1)
+    for (std::int64_t c = 0; c < n_conditions; ++c) {
+      const auto& cells = groups[static_cast<std::size_t>(c)];
+      if (c == control || cells.size() < 2) continue;
+      detail::mean_var(X, cells, mean_g, var_g, nonzero);
+      const double n_g = static_cast<double>(cells.size());
+      auto& scores = de.scores[static_cast<std::size_t>(c)];
+      scores.resize(G);
+      for (std::size_t g = 0; g < G; ++g) {
+        scores[g] = static_cast<float>(welch_t(mean_g[g], var_g[g], n_g, mean_c[g], var_c[g], n_c));
+      }
+      auto& ranking = de.ranking[static_cast<std::size_t>(c)];
+      ranking.resize(G);
+      std::iota(ranking.begin(), ranking.end(), 0);
+      std::stable_sort(ranking.begin(), ranking.end(), [&](std::int32_t a, std::int32_t b) {
+        return std::fabs(scores[static_cast<std::size_t>(a)]) > std::fabs(scores[static_cast<std::size_t>(b)]);
+      });
+    }
+  }
+  return de;
+}
+
+std::vector<std::int32_t> top_de(const std::vector<std::int32_t>& ranking, std::size_t k) {
+  return std::vector<std::int32_t>(ranking.begin(), ranking.begin() + static_cast<std::ptrdiff_t>(std::min(k, ranking.size())));
+}
+
+std::vector<std::int32_t> non_dropout_top_de(const std::vector<std::int32_t>& ranking,
+                                             const std::vector<float>& condition_mean,
+                                             const std::vector<float>& control_mean, std::size_t k) {
+  std::vector<std::int32_t> out;
+  for (const std::int32_t g : ranking) {
+    if (out.size() >= k) break;
+    const auto i = static_cast<std::size_t>(g);
+    if (condition_mean.at(i) != 0.0f || control_mean.at(i) == 0.0f) out.push_back(g);
+  }
+  return out;
+}
+
+}  // namespace trellis::core::preprocess
