@@ -12,6 +12,7 @@
 #include "trellis/data/universe.hpp"
 #include "trellis/io/h5ad.hpp"
 #include "trellis/plugin/plugin_host.hpp"
+#include "trellis/preprocess/normalise.hpp"
 #include "trellis/sdk/error.hpp"
 #include "trellis/sdk/reader.hpp"
 #include "trellis/sdk/suggest.hpp"
@@ -179,6 +180,9 @@ LoadedScreen load_screen(const DataConfig& config, const plugin::PluginHost& hos
     auto& values = covariates[name];
     for (auto c : keep) values.push_back(all[static_cast<std::size_t>(c)]);
   }
+  std::vector<std::string> cell_names;
+  cell_names.reserve(keep.size());
+  for (auto c : keep) cell_names.push_back(ad.obs.index[static_cast<std::size_t>(c)]);
   ad = sdk::AnnData();  // free the raw copy early
 
   // Perturbed genes that are neither measured nor known to the annotation:
@@ -211,6 +215,9 @@ LoadedScreen load_screen(const DataConfig& config, const plugin::PluginHost& hos
       }
       add_excluded(report, "perturbed gene unknown (" + names + ")", static_cast<std::int64_t>(cells.size() - kept.size()));
       X = X.select_rows(rows);
+      std::vector<std::string> names;
+      for (auto r : rows) names.push_back(cell_names[static_cast<std::size_t>(r)]);
+      cell_names = std::move(names);
       for (auto& [name, values] : covariates) {
         std::vector<std::string> v;
         for (auto r : rows) v.push_back(values[static_cast<std::size_t>(r)]);
@@ -251,6 +258,7 @@ LoadedScreen load_screen(const DataConfig& config, const plugin::PluginHost& hos
   for (std::size_t j = 0; j < gene_names.size(); ++j)
     if (seen_perturbed.count(gene_names[j])) options.forced_genes.push_back(static_cast<std::int64_t>(j));
   X.validate(where + " X");  // NaN/Inf and index ranges, before any arithmetic
+  if (config.values == "counts") preprocess::check_counts(X, cell_names, gene_names);  // names in the message
   loaded.preprocessed = preprocess::preprocess(X, cell_condition, condition_names, control, options);
   const auto& pre = loaded.preprocessed;
   report.values = pre.normalised ? "counts (normalised to 10,000 per cell + log1p)" : "log-normalised (used as is)";

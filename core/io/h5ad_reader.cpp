@@ -1,9 +1,9 @@
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <climits>
 #include <cmath>
 #include <unordered_map>
-
-#include <spdlog/spdlog.h>
 
 #include "trellis/io/h5ad.hpp"
 #include "trellis/io/hdf5_util.hpp"
@@ -48,8 +48,8 @@ struct Source {
   }
 
   [[noreturn]] void unsupported(const std::string& element, const std::string& type, const char* supported) const {
-    throw Error(at(element) + " has encoding-type '" + type + "', which Trellis does not read (supported: " +
-                supported + ")");
+    throw Error(at(element) + " has encoding-type '" + type +
+                "', which Trellis does not read (supported: " + supported + ")");
   }
 };
 
@@ -97,7 +97,9 @@ Column read_array_column(const Source& source, hid_t dataset, const std::string&
 
 Column read_column(const Source& source, const std::string& element);
 
-Column read_categorical(const Source& source, hid_t group, const std::string& element) {
+// `ordered` is not kept: sdk::Column has no place for it, and it only
+// changes how pandas sorts the categories.
+Column read_categorical(const Source& source, const std::string& element) {
   const auto where = source.at(element);
   Column categories = read_column(source, element + "/categories");
   Column column;
@@ -113,8 +115,6 @@ Column read_categorical(const Source& source, hid_t group, const std::string& el
     if (column.codes[i] < -1 || column.codes[i] >= n_categories)
       throw Error(where + "/codes: code " + std::to_string(column.codes[i]) + " at row " + std::to_string(i) +
                   " is out of range (" + std::to_string(n_categories) + " categories; -1 means missing)");
-  // `ordered` has no place in sdk::Column; it only changes how pandas sorts.
-  (void)group;
   return column;
 }
 
@@ -146,7 +146,7 @@ Column read_column(const Source& source, const std::string& element) {
   Handle object = source.open(element);
   const std::string type = source.required_encoding(object, element);
   if (hdf5::is_group(object)) {
-    if (type == "categorical") return read_categorical(source, object, element);
+    if (type == "categorical") return read_categorical(source, element);
     if (type == "nullable-integer") return read_nullable(source, element, false);
     if (type == "nullable-boolean") return read_nullable(source, element, true);
   } else if (type == "array" || type == "string-array") {
@@ -189,7 +189,8 @@ sdk::DataFrame read_dataframe(const Source& source, const std::string& element) 
 sdk::CsrMatrix read_dense(const Source& source, hid_t dataset) {
   const auto where = source.at("X");
   const auto dims = hdf5::dimensions(dataset);
-  if (dims.size() != 2) throw Error(where + " is a dense array with " + std::to_string(dims.size()) + " dimensions, expected 2");
+  if (dims.size() != 2)
+    throw Error(where + " is a dense array with " + std::to_string(dims.size()) + " dimensions, expected 2");
   const auto cls = type_class(dataset);
   if (cls != H5T_INTEGER && cls != H5T_FLOAT && !has_bool_type(dataset)) throw Error(where + " does not hold numbers");
   sdk::CsrMatrix m;
@@ -244,7 +245,8 @@ sdk::CsrMatrix read_compressed(const Source& source, const std::string& element,
                 "; Trellis supports at most 2^31 - 1");
   for (const char* part : {"data", "indices", "indptr"}) {
     Handle d = source.open(element + "/" + part);
-    if (hdf5::is_group(d) || hdf5::dimensions(d).size() != 1) throw Error(where + "/" + part + " should be a 1-D array");
+    if (hdf5::is_group(d) || hdf5::dimensions(d).size() != 1)
+      throw Error(where + "/" + part + " should be a 1-D array");
     const auto cls = type_class(d);
     if (cls != H5T_INTEGER && (cls != H5T_FLOAT || std::string(part) != "data"))
       throw Error(where + "/" + part + " should hold " + (std::string(part) == "data" ? "numbers" : "integers"));
@@ -259,7 +261,8 @@ sdk::CsrMatrix read_compressed(const Source& source, const std::string& element,
   // the destination instead of copying them through the cache.
   Handle access = hdf5::own(H5Pcreate(H5P_DATASET_ACCESS), where + ": cannot make dataset properties");
   hdf5::ok(H5Pset_chunk_cache(access, 0, 0, H5D_CHUNK_CACHE_W0_DEFAULT), where + ": cannot set the chunk cache");
-  Handle indices = hdf5::own(H5Dopen2(source.root, (element + "/indices").c_str(), access), "cannot open " + where + "/indices");
+  Handle indices =
+      hdf5::own(H5Dopen2(source.root, (element + "/indices").c_str(), access), "cannot open " + where + "/indices");
   Handle data = hdf5::own(H5Dopen2(source.root, (element + "/data").c_str(), access), "cannot open " + where + "/data");
   const std::size_t nnz = element_count(data);
   if (element_count(indices) != nnz)
@@ -293,14 +296,16 @@ sdk::CsrMatrix read_x(const Source& source, std::int64_t n_obs, std::int64_t n_v
     source.unsupported(element, type, matrix_encodings);
   }
   if (shape.size() != 2)
-    throw Error(source.at(element) + " has " + std::to_string(shape.size()) + " dimensions, expected 2 (cells x genes)");
+    throw Error(source.at(element) + " has " + std::to_string(shape.size()) +
+                " dimensions, expected 2 (cells x genes)");
   if (shape[0] != n_obs)
     throw Error(source.at(element) + " has " + std::to_string(shape[0]) + " rows but obs has " + std::to_string(n_obs) +
                 " cells: the file is inconsistent");
   if (shape[1] != n_var)
     throw Error(source.at(element) + " has " + std::to_string(shape[1]) + " columns but var has " +
                 std::to_string(n_var) + " genes: the file is inconsistent");
-  sdk::CsrMatrix m = type == "array" ? read_dense(source, object) : read_compressed(source, element, type == "csc_matrix", shape);
+  sdk::CsrMatrix m =
+      type == "array" ? read_dense(source, object) : read_compressed(source, element, type == "csc_matrix", shape);
   m.validate(source.at(element));
   return m;
 }
@@ -350,16 +355,18 @@ nlohmann::json read_uns(const Source& source, const std::string& element) {
                (type == "array" || type == "string-array" || type == "numeric-scalar" || type == "string")) {
       out[name] = read_uns_array(source, object, child);
     } else if (hdf5::is_group(object) && type == "categorical") {
-      const Column c = read_categorical(source, object, child);
+      const Column c = read_categorical(source, child);
       nlohmann::json values = nlohmann::json::array();
-      for (std::size_t i = 0; i < c.size(); ++i) values.push_back(c.is_missing(i) ? nlohmann::json() : nlohmann::json(c.text(i)));
+      for (std::size_t i = 0; i < c.size(); ++i)
+        values.push_back(c.is_missing(i) ? nlohmann::json() : nlohmann::json(c.text(i)));
       out[name] = std::move(values);
     } else {
       // uns is free-form (scanpy keeps data frames and record arrays there):
       // losing one entry must not make the whole screen unreadable.
-      spdlog::warn("{} has encoding-type '{}', which Trellis does not read in uns (supported: dict, array, "
-                   "string-array, numeric-scalar, string, categorical); skipping it",
-                   source.at(child), type);
+      spdlog::warn(
+          "{} has encoding-type '{}', which Trellis does not read in uns (supported: dict, array, "
+          "string-array, numeric-scalar, string, categorical); skipping it",
+          source.at(child), type);
     }
   }
   return out;

@@ -1,8 +1,8 @@
+#include <unistd.h>
+
 #include <atomic>
 #include <cstdio>
 #include <set>
-
-#include <unistd.h>
 
 #include "trellis/io/h5ad.hpp"
 #include "trellis/io/hdf5_util.hpp"
@@ -83,7 +83,9 @@ struct Writer {
         strings(g, "categories", element + "/categories", c.categories);
         return;
       }
-      case Column::Kind::string: strings(frame, name, element, c.strings); return;
+      case Column::Kind::string:
+        strings(frame, name, element, c.strings);
+        return;
       case Column::Kind::real:
         numbers(frame, name, element, H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, c.reals.data(), c.reals.size());
         return;
@@ -161,8 +163,10 @@ struct Writer {
       if (axis != dims.size()) throw Error(at(element) + ": nested lists must be rectangular to be stored");
       return;
     }
-    if (axis == dims.size()) dims.push_back(value.size());
-    else if (dims[axis] != value.size()) throw Error(at(element) + ": nested lists must be rectangular to be stored");
+    if (axis == dims.size())
+      dims.push_back(value.size());
+    else if (dims[axis] != value.size())
+      throw Error(at(element) + ": nested lists must be rectangular to be stored");
     for (const auto& v : value) shape_of(v, axis + 1, dims, element);
   }
 

@@ -24,14 +24,22 @@ namespace {
 
 herr_t close_id(hid_t id) {
   switch (H5Iget_type(id)) {
-    case H5I_FILE: return H5Fclose(id);
-    case H5I_GROUP: return H5Gclose(id);
-    case H5I_DATASET: return H5Dclose(id);
-    case H5I_ATTR: return H5Aclose(id);
-    case H5I_DATASPACE: return H5Sclose(id);
-    case H5I_DATATYPE: return H5Tclose(id);
-    case H5I_GENPROP_LST: return H5Pclose(id);
-    default: return -1;
+    case H5I_FILE:
+      return H5Fclose(id);
+    case H5I_GROUP:
+      return H5Gclose(id);
+    case H5I_DATASET:
+      return H5Dclose(id);
+    case H5I_ATTR:
+      return H5Aclose(id);
+    case H5I_DATASPACE:
+      return H5Sclose(id);
+    case H5I_DATATYPE:
+      return H5Tclose(id);
+    case H5I_GENPROP_LST:
+      return H5Pclose(id);
+    default:
+      return -1;
   }
 }
 
@@ -356,9 +364,9 @@ namespace {
 
 void write_attribute(hid_t object, const std::string& name, hid_t memory_type, hid_t file_type, const void* data,
                      const std::vector<hsize_t>& dims) {
-  Handle space = own(dims.empty() ? H5Screate(H5S_SCALAR) : H5Screate_simple(static_cast<int>(dims.size()),
-                                                                              dims.data(), nullptr),
-                     "cannot make the dataspace of attribute '" + name + "'");
+  Handle space =
+      own(dims.empty() ? H5Screate(H5S_SCALAR) : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
+          "cannot make the dataspace of attribute '" + name + "'");
   if (H5Aexists(object, name.c_str()) > 0) ok(H5Adelete(object, name.c_str()), "cannot replace attribute " + name);
   Handle attribute = own(H5Acreate2(object, name.c_str(), file_type, space, H5P_DEFAULT, H5P_DEFAULT),
                          "cannot create attribute '" + name + "'");
@@ -395,9 +403,9 @@ void set_bool_attribute(hid_t object, const std::string& name, bool value) {
 
 Handle write_dataset(hid_t location, const std::string& name, hid_t memory_type, hid_t file_type, const void* data,
                      const std::vector<hsize_t>& dims, int compression, const std::string& where) {
-  Handle space = own(dims.empty() ? H5Screate(H5S_SCALAR)
-                                  : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
-                     "cannot make the dataspace of " + where);
+  Handle space =
+      own(dims.empty() ? H5Screate(H5S_SCALAR) : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
+          "cannot make the dataspace of " + where);
   Handle create = own(H5Pcreate(H5P_DATASET_CREATE), "cannot make the properties of " + where);
   if (compression > 0 && dims.size() == 1 && dims[0] > 0) {
     const hsize_t chunk = std::min<hsize_t>(dims[0], hsize_t{1} << 18);

@@ -1,5 +1,3 @@
-#include "catch.hpp"
-
 #include <array>
 #include <chrono>
 #include <cmath>
@@ -9,20 +7,20 @@
 #include <functional>
 #include <iostream>
 #include <limits>
-
 #include <nlohmann/json.hpp>
 
+#include "catch.hpp"
 #include "support.hpp"
 #include "trellis/io/h5ad.hpp"
 #include "trellis/io/hdf5_util.hpp"
 #include "trellis/sdk/error.hpp"
 
 using namespace trellis::core::io;
+using Catch::Contains;
 using trellis::sdk::AnnData;
 using trellis::sdk::Column;
 using trellis::sdk::CsrMatrix;
 using trellis::test::TempDir;
-using Catch::Contains;
 namespace fs = std::filesystem;
 
 namespace {
@@ -236,7 +234,8 @@ print(json.dumps({"shape": list(a.shape), "X": a.X.toarray().tolist(), "X_type":
   CHECK(j["uns"] == small_anndata().uns);
 }
 
-TEST_CASE("h5ad written by Python anndata with dense X or CSC X with int64 indices reads in Trellis", "[h5ad][interop]") {
+TEST_CASE("h5ad written by Python anndata with dense X or CSC X with int64 indices reads in Trellis",
+          "[h5ad][interop]") {
   if (!have_anndata()) {
     WARN("/usr/bin/python3 cannot import anndata: skipping the interoperability test");
     return;
@@ -319,7 +318,8 @@ TEST_CASE("h5ad reads the Norman 2019 / McFaline-Figueroa 2023 subset", "[h5ad][
   REQUIRE(a.X.rows == 5961);
   REQUIRE(a.X.cols == 500);
   CHECK(a.X.nnz() == 211790);
-  CHECK(std::vector<std::int64_t>(a.X.indptr.begin(), a.X.indptr.begin() + 4) == std::vector<std::int64_t>{0, 15, 28, 44});
+  CHECK(std::vector<std::int64_t>(a.X.indptr.begin(), a.X.indptr.begin() + 4) ==
+        std::vector<std::int64_t>{0, 15, 28, 44});
   CHECK(a.X.indices[15] == 437);
   CHECK(a.X.indices[16] == 435);
   CHECK(a.X.values[15] == Approx(0.694249));
@@ -402,12 +402,12 @@ TEST_CASE("read_h5ad names unknown encodings and old files and inconsistent matr
                                                 "Trellis does not read (supported: array, string-array, categorical"));
   fresh();
   modify(file, [](hid_t f) { set_attribute(f, "X", "encoding-type", "coo_matrix"); });
-  REQUIRE_THROWS_WITH(read_h5ad(file), Contains("screen.h5ad: X has encoding-type 'coo_matrix'") &&
-                                           Contains("csr_matrix, csc_matrix"));
+  REQUIRE_THROWS_WITH(read_h5ad(file),
+                      Contains("screen.h5ad: X has encoding-type 'coo_matrix'") && Contains("csr_matrix, csc_matrix"));
   fresh();
   modify(file, [](hid_t f) { REQUIRE(H5Adelete_by_name(f, "obs", "encoding-type", H5P_DEFAULT) >= 0); });
-  REQUIRE_THROWS_WITH(read_h5ad(file), Contains("obs has no 'encoding-type' attribute") &&
-                                           Contains("anndata older than 0.8"));
+  REQUIRE_THROWS_WITH(read_h5ad(file),
+                      Contains("obs has no 'encoding-type' attribute") && Contains("anndata older than 0.8"));
 
   fresh();  // indptr {0, 2, 2, 3, 6}
   modify(file, [](hid_t f) { overwrite<std::int64_t>(f, "X/indptr", {0, 2, 1, 3, 6}); });
@@ -530,8 +530,8 @@ TEST_CASE("h5ad read speed on the file named by TRELLIS_PERF_H5AD", "[.perf][h5a
   a.X.validate("X");
   const double validate = std::chrono::duration<double>(std::chrono::steady_clock::now() - checked).count();
   std::cout << "trellis_read_seconds " << seconds << "\n"
-            << "shape " << a.X.rows << " x " << a.X.cols << ", nnz " << a.X.nnz() << " (of the read time, "
-            << validate << " s checks X)\n";
+            << "shape " << a.X.rows << " x " << a.X.cols << ", nnz " << a.X.nnz() << " (of the read time, " << validate
+            << " s checks X)\n";
   TempDir dir;
   const auto written = std::chrono::steady_clock::now();
   write_h5ad(a, dir.path() / "copy.h5ad");

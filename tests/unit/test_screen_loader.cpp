@@ -1,11 +1,14 @@
 // The data layer end to end: [data] config -> reader -> conditions -> screen.
 // Expected values were computed independently with Python's anndata.
+#include <cmath>
+
 #include <ATen/ATen.h>
 
 #include "catch.hpp"
 #include "support.hpp"
 #include "trellis/data/conditions.hpp"
 #include "trellis/data/screen_loader.hpp"
+#include "trellis/io/h5ad.hpp"
 #include "trellis/io/readers.hpp"
 #include "trellis/plugin/plugin_host.hpp"
 #include "trellis/sdk/error.hpp"
@@ -109,4 +112,86 @@ TEST_CASE("screen loading failures name the problem", "[loader]") {
   c["path"] = dir.write("screen.unknown", "x").string();
   REQUIRE_THROWS_WITH(data::load_screen(data::parse_data_config(c), *host),
                       Contains("cannot tell the format of") && Contains("available: reader/10x, reader/h5ad, reader/mtx"));
+}
+
+namespace {
+
+// A small counts screen written as .h5ad: 6 cells x 3 genes (G0, G1, G2).
+trellis::sdk::AnnData tiny_counts(const std::vector<std::string>& conditions) {
+  trellis::sdk::AnnData ad;
+  ad.X.rows = static_cast<std::int64_t>(conditions.size());
+  ad.X.cols = 3;
+  ad.X.indptr = {0};
+  for (std::int64_t r = 0; r < ad.X.rows; ++r) {
+    for (std::int32_t g = 0; g < 3; ++g) {
+      ad.X.indices.push_back(g);
+      ad.X.values.push_back(static_cast<float>(1 + (r + g) % 3));
+    }
+    ad.X.indptr.push_back(static_cast<std::int64_t>(ad.X.values.size()));
+  }
+  for (std::size_t r = 0; r < conditions.size(); ++r) ad.obs.index.push_back("cell" + std::to_string(r));
+  ad.obs.set("condition", trellis::sdk::Column::categorical_from(conditions));
+  ad.var.index = {"G0", "G1", "G2"};
+  return ad;
+}
+
+data::LoadedScreen load_fixture(const trellis::sdk::AnnData& ad, const trellis::test::TempDir& dir, json extra = {}) {
+  const auto file = dir.path() / "screen.h5ad";
+  io::write_h5ad(ad, file);
+  json config{{"path", file.string()}, {"annotation", {{"source", "none"}}}};
+  for (const auto& [k, v] : extra.items()) config[k] = v;
+  return data::load_screen(data::parse_data_config(config), *host_with_readers());
+}
+
+}  // namespace
+
+TEST_CASE("screen loading on written fixtures: counts, small groups, bad input", "[loader]") {
+  trellis::test::TempDir dir;
+  // Counts are normalised to 1e4 per cell and log1p'd: cell 0 holds 1, 2, 3.
+  auto loaded = load_fixture(tiny_counts({"ctrl", "ctrl", "G1+ctrl", "G1+ctrl", "G2+ctrl", "P+G1"}), dir);
+  const auto& s = loaded.data->screen;
+  CHECK(loaded.report.values == "counts (normalised to 10,000 per cell + log1p)");
+  const at::Tensor row0 = s.dense_rows(at::tensor({0}, at::kLong));
+  CHECK(row0[0][0].item<double>() == Approx(std::log1p(1e4 * 1 / 6.0)).epsilon(1e-5));
+  CHECK(row0[0][2].item<double>() == Approx(std::log1p(1e4 * 3 / 6.0)).epsilon(1e-5));
+  CHECK(s.genes->size() == 4);  // P is perturbed but not measured
+  CHECK_FALSE(s.genes->at(3).measured);
+  REQUIRE(loaded.report.problems.size() == 1);  // G2 and P+G1 have one cell each
+  CHECK_THAT(loaded.report.problems[0], Contains("fewer than 2 cells (excluded from DE): G2+ctrl, P+G1"));
+
+  // Duplicate gene names.
+  auto dup = tiny_counts({"ctrl", "G1+ctrl"});
+  dup.var.index = {"G0", "G1", "G0"};
+  REQUIRE_THROWS_WITH(load_fixture(dup, dir), Contains("duplicate gene names in var: G0"));
+
+  // Negative values where counts are declared.
+  auto negative = tiny_counts({"ctrl", "G1+ctrl"});
+  negative.X.values[4] = -2.f;
+  REQUIRE_THROWS_WITH(load_fixture(negative, dir, {{"values", "counts"}}),
+                      Contains("negative counts where counts are expected") && Contains("G1"));
+
+  // Cells whose condition is missing are excluded and reported.
+  auto missing = tiny_counts({"ctrl", "ctrl", "G1+ctrl", "G1+ctrl"});
+  missing.obs.columns["condition"].codes[3] = -1;
+  loaded = load_fixture(missing, dir);
+  CHECK(loaded.data->screen.num_cells() == 3);
+  CHECK(loaded.report.excluded == std::vector<std::pair<std::string, std::int64_t>>{{"no condition label", 1}});
+}
+
+TEST_CASE("a perturbed gene unknown to the annotation: error, keep or drop", "[loader]") {
+  TRELLIS_REQUIRE_DATA(data);
+  trellis::test::TempDir dir;
+  auto ad = tiny_counts({"ctrl", "ctrl", "TP53+ctrl", "TP53+ctrl", "NOTAGENE1+ctrl", "NOTAGENE1+ctrl"});
+  const json tsv{{"source", "tsv"}, {"dir", data.string()}};
+  REQUIRE_THROWS_WITH(load_fixture(ad, dir, {{"annotation", tsv}}),
+                      Contains("perturbed genes neither measured nor known to the gene annotation") &&
+                          Contains(": NOTAGENE1.") && Contains("unknown_genes = \"keep\""));
+  auto kept = load_fixture(ad, dir, {{"annotation", tsv}, {"unknown_genes", "keep"}});
+  CHECK(kept.data->screen.num_cells() == 6);
+  CHECK(kept.data->genes.at(kept.data->genes.index_of("TP53")).entrez_id == 7157);
+  CHECK(kept.data->genes.at(kept.data->genes.index_of("NOTAGENE1")).entrez_id == -1);
+  auto dropped = load_fixture(ad, dir, {{"annotation", tsv}, {"unknown_genes", "drop"}});
+  CHECK(dropped.data->screen.num_cells() == 4);
+  CHECK_FALSE(dropped.data->genes.find("NOTAGENE1").has_value());
+  CHECK(dropped.report.excluded.back().second == 2);
 }

@@ -29,8 +29,7 @@ sdk::AnnData read_h5ad(const std::filesystem::path& file);
 /// var and uns with the attributes anndata 0.8 writes, to a temporary file
 /// beside `file` that is renamed over it at the end: on any error `file` is
 /// left as it was. `guide_counts` and `guides` are not written.
-void write_h5ad(const sdk::AnnData& data, const std::filesystem::path& file,
-                const H5adWriteOptions& options = {});
+void write_h5ad(const sdk::AnnData& data, const std::filesystem::path& file, const H5adWriteOptions& options = {});
 
 /// Names that occur more than once in `frame.index`, each once, in order of
 /// first occurrence. anndata allows duplicates; a screen's genes must not.
