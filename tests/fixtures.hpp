@@ -31,7 +31,7 @@ inline sdk::Screen tiny_screen(const sdk::GeneTable& genes) {
   s.genes = &genes;
   // CSR of the five cells above (zeros not stored).
   s.indptr = at::tensor({0, 2, 3, 5, 8, 10}, at::kLong);
-  s.indices = at::tensor({0, 2, 0, 1, 2, 0, 1, 2, 0, 2}, at::kLong);
+  s.indices = at::tensor({0, 2, 0, 1, 2, 0, 1, 2, 0, 2}, at::kInt);
   s.values = at::tensor({1.f, 2.f, 3.f, 4.f, 2.f, 2.f, 2.f, 2.f, 4.f, 2.f});
   s.conditions = {sdk::Condition{"ctrl", {}, {}, sdk::PerturbationType::activation},
                   sdk::Condition{"G0+ctrl", {"G0"}, {0}, sdk::PerturbationType::activation},

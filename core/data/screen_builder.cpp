@@ -8,7 +8,20 @@
 
 namespace trellis::core::data {
 
-std::unique_ptr<ScreenData> build_screen(const sdk::CsrMatrix& expression, const std::vector<CellCondition>& cells,
+namespace {
+
+// A tensor over a vector's buffer that owns the vector: no copy of
+// screen-sized data.
+template <class T>
+at::Tensor adopt(std::vector<T>&& values, at::ScalarType type) {
+  auto* owned = new std::vector<T>(std::move(values));
+  const auto n = static_cast<std::int64_t>(owned->size());
+  return at::from_blob(owned->data(), {n}, [owned](void*) { delete owned; }, at::TensorOptions().dtype(type));
+}
+
+}  // namespace
+
+std::unique_ptr<ScreenData> build_screen(sdk::CsrMatrix expression, const std::vector<CellCondition>& cells,
                                          sdk::GeneTable genes,
                                          std::map<std::string, std::vector<std::string>> covariates) {
   if (static_cast<std::int64_t>(cells.size()) != expression.rows)
@@ -23,10 +36,9 @@ std::unique_ptr<ScreenData> build_screen(const sdk::CsrMatrix& expression, const
   screen.genes = &data->genes;
 
   const auto n = static_cast<std::int64_t>(cells.size());
-  screen.indptr = at::from_blob(const_cast<std::int64_t*>(expression.indptr.data()), {n + 1}, at::kLong).clone();
-  screen.indices = at::from_blob(const_cast<std::int32_t*>(expression.indices.data()), {expression.nnz()}, at::kInt)
-                       .to(at::kLong);
-  screen.values = at::from_blob(const_cast<float*>(expression.values.data()), {expression.nnz()}, at::kFloat).clone();
+  screen.indptr = adopt(std::move(expression.indptr), at::kLong);
+  screen.indices = adopt(std::move(expression.indices), at::kInt);
+  screen.values = adopt(std::move(expression.values), at::kFloat);
 
   std::unordered_map<std::string, std::int64_t> index;
   screen.cell_condition = at::empty({n}, at::kLong);

@@ -278,7 +278,7 @@ LoadedScreen load_screen(const DataConfig& config, const plugin::PluginHost& hos
   report.annotation = universe.summary;
   report.annotation_genes = universe.missing_listing;
 
-  loaded.data = build_screen(X, cells, std::move(universe.genes), std::move(covariates));
+  loaded.data = build_screen(std::move(X), cells, std::move(universe.genes), std::move(covariates));
 
   for (const auto& p : report.problems) spdlog::warn("{}", p);
   return loaded;

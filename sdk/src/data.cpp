@@ -70,7 +70,7 @@ at::Tensor Screen::dense_rows(const at::Tensor& cells) const {
   const auto n = cells.size(0);
   at::Tensor out = at::zeros({n, num_genes()}, at::kFloat);
   const auto* ptr = indptr.data_ptr<std::int64_t>();
-  const auto* idx = indices.data_ptr<std::int64_t>();
+  const auto* idx = indices.data_ptr<std::int32_t>();
   const auto* val = values.data_ptr<float>();
   const auto* cell = cells.data_ptr<std::int64_t>();
   auto* dst = out.data_ptr<float>();

@@ -25,13 +25,22 @@ void CsrMatrix::validate(const std::string& where) const {
   if (indptr.back() != nnz())
     throw Error(where + ": indptr ends at " + std::to_string(indptr.back()) + " but there are " +
                 std::to_string(nnz()) + " stored values");
-  for (std::size_t k = 0; k < indices.size(); ++k)
-    if (indices[k] < 0 || indices[k] >= cols)
-      throw Error(where + ": column index " + std::to_string(indices[k]) + " at position " + std::to_string(k) +
+  // One parallel counting pass (screens hold 10^8 values); the first bad
+  // entry is located only when there is one.
+  const std::int64_t n = nnz();
+  const auto* idx = indices.data();
+  const auto* val = values.data();
+  std::int64_t bad = 0;
+#pragma omp parallel for reduction(+ : bad) schedule(static)
+  for (std::int64_t k = 0; k < n; ++k)
+    bad += (idx[k] < 0) | (idx[k] >= cols) | !std::isfinite(val[k]);
+  if (bad == 0) return;
+  for (std::int64_t k = 0; k < n; ++k) {
+    if (idx[k] < 0 || idx[k] >= cols)
+      throw Error(where + ": column index " + std::to_string(idx[k]) + " at position " + std::to_string(k) +
                   " is out of range [0, " + std::to_string(cols) + ")");
-  for (std::size_t k = 0; k < values.size(); ++k)
-    if (!std::isfinite(values[k]))
-      throw Error(where + ": non-finite value (NaN or Inf) at position " + std::to_string(k));
+    if (!std::isfinite(val[k])) throw Error(where + ": non-finite value (NaN or Inf) at position " + std::to_string(k));
+  }
 }
 
 CsrMatrix CsrMatrix::transposed() const {

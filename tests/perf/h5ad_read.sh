@@ -3,6 +3,8 @@
 # (default 100,000 cells x 5,000 genes, 10% non-zero), with peak RSS of each.
 # usage: tests/perf/h5ad_read.sh BUILD_DIR [CELLS GENES DENSITY COMPRESSION]
 # COMPRESSION: none (default, as anndata writes) or gzip.
+# With TRELLIS_PERF_H5AD_FILE set, that existing file is read instead (e.g. a
+# screen written by `trellis simulate`).
 set -euo pipefail
 build=${1:?usage: h5ad_read.sh BUILD_DIR [CELLS GENES DENSITY COMPRESSION]}
 cells=${2:-100000}
@@ -17,8 +19,13 @@ python=/usr/bin/python3
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-file="$work/bench.h5ad"
-"$python" "$here/make_h5ad.py" "$file" "$cells" "$genes" "$density" "$compression"
+if [ -n "${TRELLIS_PERF_H5AD_FILE:-}" ]; then
+  file=$TRELLIS_PERF_H5AD_FILE
+  cells=$("$python" -c 'import h5py, sys; print(h5py.File(sys.argv[1], "r")["X"].attrs["shape"][0])' "$file")
+else
+  file="$work/bench.h5ad"
+  "$python" "$here/make_h5ad.py" "$file" "$cells" "$genes" "$density" "$compression"
+fi
 echo "file size: $(du -m "$file" | cut -f1) MB"
 # Warm the page cache so both readers start from the same state.
 cat "$file" > /dev/null

@@ -30,10 +30,11 @@ struct CellCondition {
 };
 
 /// Builds the screen. `expression` is cells x measured genes on the model
-/// scale, its columns in the order of `genes.measured()`; `cells` has one
-/// entry per row. Conditions are numbered in order of first appearance,
-/// control included; every perturbed gene must be in `genes`.
-std::unique_ptr<ScreenData> build_screen(const sdk::CsrMatrix& expression, const std::vector<CellCondition>& cells,
+/// scale, its columns in the order of `genes.measured()`; its buffers move
+/// into the screen's tensors without a copy. `cells` has one entry per row.
+/// Conditions are numbered in order of first appearance, control included;
+/// every perturbed gene must be in `genes`.
+std::unique_ptr<ScreenData> build_screen(sdk::CsrMatrix expression, const std::vector<CellCondition>& cells,
                                          sdk::GeneTable genes,
                                          std::map<std::string, std::vector<std::string>> covariates = {});
 

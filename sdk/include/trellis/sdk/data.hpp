@@ -83,9 +83,9 @@ struct TRELLIS_SDK_API Condition {
 
 /// Read-only view of a screen after preprocessing: cells x measured genes.
 ///
-/// Expression is CSR: `indptr [cells + 1]`, `indices [nnz]` (column = position
-/// in GeneTable::measured()), `values [nnz]` float32, on the scale the models
-/// use (log1p of library-size-normalised counts).
+/// Expression is CSR: `indptr [cells + 1]` int64, `indices [nnz]` int32
+/// (column = position in GeneTable::measured()), `values [nnz]` float32, on
+/// the scale the models use (log1p of library-size-normalised counts).
 struct TRELLIS_SDK_API Screen {
   const GeneTable* genes = nullptr;
   at::Tensor indptr;
