@@ -5,7 +5,7 @@
 #include <charconv>
 #include <limits>
 
-#include "trellis/annotation/gzip_lines.hpp"
+#include "trellis/annotation/tsv_fields.hpp"
 #include "trellis/sdk/error.hpp"
 
 namespace trellis::core::annotation {
@@ -106,9 +106,9 @@ std::string MemoryAnnotationSource::promoter(const std::string& ensembl_id) cons
 }
 
 void load_summaries(const std::filesystem::path& path, AnnotationTables& tables) {
-  GzipLines lines(path);
+  io::TextInput lines(path);
   const auto columns = header_columns(lines, {"Gene_ID", "Gene_summary"});
-  std::string line;
+  std::string_view line;
   std::vector<std::string_view> fields;
   while (lines.next(line)) {
     if (line.empty()) continue;
@@ -125,10 +125,10 @@ void load_promoters(const std::filesystem::path& sequences_path, const std::file
                     AnnotationTables& tables) {
   // Both files have no header; a "promoter_id" line is skipped in case one is added.
   std::unordered_map<std::string, std::string> sequence_of;
-  std::string line;
+  std::string_view line;
   std::vector<std::string_view> fields;
   {
-    GzipLines lines(sequences_path);
+    io::TextInput lines(sequences_path);
     while (lines.next(line)) {
       if (line.empty()) continue;
       split_tabs(line, fields);
@@ -138,7 +138,7 @@ void load_promoters(const std::filesystem::path& sequences_path, const std::file
     }
   }
   std::unordered_map<std::string, std::pair<long, std::string>> best;  // Ensembl -> (number, promoter id)
-  GzipLines lines(ensembl_map_path);
+  io::TextInput lines(ensembl_map_path);
   while (lines.next(line)) {
     if (line.empty()) continue;
     split_tabs(line, fields);

@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "trellis/annotation/gzip_lines.hpp"
+#include "trellis/annotation/tsv_fields.hpp"
 #include "trellis/sdk/error.hpp"
 
 namespace trellis::core::annotation {
@@ -22,17 +22,17 @@ std::vector<std::string> split_ids(std::string_view text) {
   return ids;
 }
 
-Ontology parse_ontology(std::string_view text, const GzipLines& lines) {
+Ontology parse_ontology(std::string_view text, const io::TextInput& lines) {
   const auto ontology = ontology_from_string(std::string(text));
   if (!ontology)
-    throw sdk::Error(lines.where() + ": unknown GO ontology '" + std::string(text) + "' (expected BP, CC or MF)");
+    throw sdk::Error(where(lines) + ": unknown GO ontology '" + std::string(text) + "' (expected BP, CC or MF)");
   return *ontology;
 }
 
 void load_genes(const std::filesystem::path& path, AnnotationTables& tables) {
-  GzipLines lines(path);
+  io::TextInput lines(path);
   const auto c = header_columns(lines, {"entrez_id", "symbol", "gene_name", "gene_type", "ensembl_ids"});
-  std::string line;
+  std::string_view line;
   std::vector<std::string_view> fields;
   while (lines.next(line)) {
     if (line.empty()) continue;
@@ -45,14 +45,14 @@ void load_genes(const std::filesystem::path& path, AnnotationTables& tables) {
     record.ensembl_ids = split_ids(field(fields, c[4], lines));
     const std::int64_t id = record.entrez_id;
     if (!tables.genes.emplace(id, std::move(record)).second)
-      throw sdk::Error(lines.where() + ": Entrez id " + std::to_string(id) + " appears twice");
+      throw sdk::Error(where(lines) + ": Entrez id " + std::to_string(id) + " appears twice");
   }
 }
 
 void load_go(const std::filesystem::path& path, AnnotationTables& tables) {
-  GzipLines lines(path);
+  io::TextInput lines(path);
   const auto c = header_columns(lines, {"entrez_id", "go_id", "evidence", "ontology"});
-  std::string line;
+  std::string_view line;
   std::vector<std::string_view> fields;
   while (lines.next(line)) {
     if (line.empty()) continue;
@@ -65,9 +65,9 @@ void load_go(const std::filesystem::path& path, AnnotationTables& tables) {
 }
 
 void load_go_terms(const std::filesystem::path& path, AnnotationTables& tables) {
-  GzipLines lines(path);
+  io::TextInput lines(path);
   const auto c = header_columns(lines, {"go_id", "ontology", "term", "definition"});
-  std::string line;
+  std::string_view line;
   std::vector<std::string_view> fields;
   while (lines.next(line)) {
     if (line.empty()) continue;

@@ -1,6 +1,7 @@
 #include "trellis/data/universe.hpp"
 
 #include <cstdlib>
+#include <filesystem>
 
 #include <spdlog/spdlog.h>
 
@@ -18,7 +19,7 @@ sdk::OptionSchema annotation_schema() {
   return sdk::OptionSchema{}
       .add("source", "auto",
            "tsv (TSV exports in `dir`), sqlite (org.Hs.eg.db / GO.db from the annotation cache), none, or auto "
-           "(tsv when a data directory is known, else none)")
+           "(tsv when `dir` holds genes/, else none)")
       .add("dir", "", "directory holding genes/ and sequences/ (default: $TRELLIS_DATA_DIR)")
       .add("ontologies", std::vector<std::string>{"BP", "CC", "MF"}, "GO ontologies whose terms genes get")
       .add("exclude_evidence", std::vector<std::string>{}, "GO evidence codes to leave out, e.g. ['IEA']")
@@ -34,9 +35,10 @@ GeneKnowledge::GeneKnowledge(const nlohmann::json& annotation) {
     if (const char* env = std::getenv("TRELLIS_DATA_DIR")) dir = env;
   std::string kind = o.get_string("source");
   if (kind == "auto") {
-    kind = dir.empty() ? "none" : "tsv";
+    std::error_code ec;
+    kind = !dir.empty() && std::filesystem::is_directory(std::filesystem::path(dir) / "genes", ec) ? "tsv" : "none";
     if (kind == "none")
-      spdlog::warn("no gene annotation (set TRELLIS_DATA_DIR or [data.annotation]): genes get no knowledge");
+      spdlog::warn("no gene annotation found (set TRELLIS_DATA_DIR or [data.annotation]): genes get no knowledge");
   }
   if (kind == "none") return;
   if (kind == "tsv" && dir.empty())

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "trellis/sdk/error.hpp"
-#include "trellis/simulate/gz_table.hpp"
+#include "trellis/io/tables.hpp"
 #include "trellis/simulate/random.hpp"
 
 namespace trellis::core::simulate {
@@ -40,7 +40,7 @@ Baseline sample_baseline(std::size_t count, const std::filesystem::path& baselin
     }
     return baseline;
   }
-  const auto table = read_tsv_columns(baseline_file, {"relative_expression", "expression_size"});
+  const auto table = io::read_tsv_columns(baseline_file, {"relative_expression", "expression_size"});
   const std::size_t rows = table[0].size();
   if (rows == 0) throw sdk::Error(baseline_file.string() + ": has no rows below its header");
   std::vector<std::size_t> order(rows);

@@ -5,7 +5,7 @@
 #include <unordered_set>
 
 #include "trellis/sdk/error.hpp"
-#include "trellis/simulate/gz_table.hpp"
+#include "trellis/io/tables.hpp"
 #include "trellis/simulate/random.hpp"
 
 namespace trellis::core::simulate {
@@ -44,7 +44,7 @@ GeneChoice choose_genes(std::size_t count, double noncoding_fraction, const std:
     return choice;
   }
 
-  const auto table = read_tsv_columns(genes_file, {"symbol", "gene_name", "gene_type"});
+  const auto table = io::read_tsv_columns(genes_file, {"symbol", "gene_name", "gene_type"});
   std::vector<std::size_t> coding_pool, noncoding_pool;
   std::vector<std::string> noncoding_kind(table[0].size());
   std::unordered_set<std::string> seen;  // a few symbols name two NCBI genes: keep the first

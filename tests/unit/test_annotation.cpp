@@ -25,11 +25,12 @@
 #include "trellis/annotation/biotype.hpp"
 #include "trellis/annotation/coverage.hpp"
 #include "trellis/annotation/gene_table_builder.hpp"
-#include "trellis/annotation/gzip_lines.hpp"
 #include "trellis/annotation/memory_source.hpp"
 #include "trellis/annotation/open_source.hpp"
 #include "trellis/annotation/sqlite_source.hpp"
+#include "trellis/annotation/tsv_fields.hpp"
 #include "trellis/annotation/tsv_source.hpp"
+#include "trellis/io/text_input.hpp"
 #include "trellis/sdk/error.hpp"
 
 namespace fs = std::filesystem;
@@ -119,12 +120,13 @@ Biotype biotype_of(const AnnotationSource& source, const std::string& symbol) {
 
 }  // namespace
 
-TEST_CASE("annotation: gzip line reader handles long lines, CRLF and plain files", "[annotation]") {
+TEST_CASE("annotation: loaders read long lines, CRLF, plain files and split fields at tabs", "[annotation]") {
+  using trellis::core::io::TextInput;
   TempDir dir;
   const std::string long_line(200000, 'x');
   write_gz(dir.path() / "a.tsv.gz", "h1\th2\r\n" + long_line + "\n\nlast\tline");
-  GzipLines lines(dir.path() / "a.tsv.gz");
-  std::string line;
+  TextInput lines(dir.path() / "a.tsv.gz");
+  std::string_view line;
   REQUIRE(lines.next(line));
   CHECK(line == "h1\th2");
   REQUIRE(lines.next(line));
@@ -134,31 +136,32 @@ TEST_CASE("annotation: gzip line reader handles long lines, CRLF and plain files
   REQUIRE(lines.next(line));
   CHECK(line == "last\tline");
   CHECK(lines.line_number() == 4);
+  CHECK(where(lines) == (dir.path() / "a.tsv.gz").string() + ":4");
   CHECK_FALSE(lines.next(line));
 
   std::vector<std::string_view> fields;
   split_tabs("a\t\tb\t", fields);
   CHECK(fields == std::vector<std::string_view>{"a", "", "b", ""});
 
-  // zlib reads uncompressed files too.
   const fs::path plain = dir.write("plain.tsv", "one\ntwo\n");
-  GzipLines plain_lines(plain);
+  TextInput plain_lines(plain);
   REQUIRE(plain_lines.next(line));
   CHECK(line == "one");
 }
 
-TEST_CASE("annotation: gzip line reader reports missing and truncated files", "[annotation]") {
+TEST_CASE("annotation: loaders report missing and truncated files", "[annotation]") {
+  using trellis::core::io::TextInput;
   TempDir dir;
-  REQUIRE_THROWS_WITH(GzipLines(dir.path() / "absent.tsv.gz"), Catch::Contains("absent.tsv.gz") &&
-                                                                   Catch::Contains("does not exist"));
+  REQUIRE_THROWS_WITH(TextInput(dir.path() / "absent.tsv.gz"), Catch::Contains("absent.tsv.gz") &&
+                                                                   Catch::Contains("No such file or directory"));
   std::string content;
   for (int i = 0; i < 20000; ++i) content += "row " + std::to_string(i * 7919) + "\tvalue\n";
   write_gz(dir.path() / "full.gz", content);
   const auto size = fs::file_size(dir.path() / "full.gz");
   fs::copy_file(dir.path() / "full.gz", dir.path() / "cut.gz");
   fs::resize_file(dir.path() / "cut.gz", size / 2);
-  GzipLines lines(dir.path() / "cut.gz");
-  std::string line;
+  TextInput lines(dir.path() / "cut.gz");
+  std::string_view line;
   const auto read_all = [&] {
     while (lines.next(line)) {
     }

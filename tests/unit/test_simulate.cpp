@@ -10,9 +10,9 @@
 
 #include "catch.hpp"
 #include "support.hpp"
+#include "trellis/io/tables.hpp"
 #include "trellis/sdk/error.hpp"
 #include "trellis/simulate/baseline.hpp"
-#include "trellis/simulate/gz_table.hpp"
 #include "trellis/simulate/random.hpp"
 #include "trellis/simulate/simulate.hpp"
 
@@ -426,7 +426,7 @@ TEST_CASE("simulate: real gene symbols and baseline parameters from the shared d
   CHECK(screen.X.cols == 1000);
 
   // Every symbol is a protein-coding gene, or a LINC*/MIR* ncRNA, of the table.
-  const auto genes = read_tsv_columns(o.genes_file, {"symbol", "gene_type"});
+  const auto genes = core::io::read_tsv_columns(o.genes_file, {"symbol", "gene_type"});
   std::map<std::string, std::string> type_of;
   for (std::size_t i = 0; i < genes[0].size(); ++i) type_of.emplace(genes[0][i], genes[1][i]);
   std::size_t noncoding = 0;
@@ -447,7 +447,7 @@ TEST_CASE("simulate: real gene symbols and baseline parameters from the shared d
 
   // Each gene's (relative expression, size) is a row of the baseline table,
   // relative expression scaled by one common factor.
-  const auto baseline = read_tsv_columns(o.baseline_file, {"relative_expression", "expression_size"});
+  const auto baseline = core::io::read_tsv_columns(o.baseline_file, {"relative_expression", "expression_size"});
   std::map<double, std::vector<double>> rows;  // size -> relative expressions
   for (std::size_t i = 0; i < baseline[0].size(); ++i)
     rows[std::stod(baseline[1][i])].push_back(std::stod(baseline[0][i]));
@@ -522,7 +522,7 @@ TEST_CASE("simulate: impossible options give clear errors", "[simulate]") {
   REQUIRE_THROWS_WITH(simulate(o), Contains("must be in (0, 1) for the network to have a steady state"));
   o = small_options();
   o.genes_file = "/nonexistent/genes.tsv.gz";
-  REQUIRE_THROWS_WITH(simulate(o), Contains("/nonexistent/genes.tsv.gz: cannot open for reading"));
+  REQUIRE_THROWS_WITH(simulate(o), Contains("cannot open '/nonexistent/genes.tsv.gz': No such file or directory"));
   test::TempDir dir;
   o.genes_file = dir.write("genes.tsv", "symbol\tgene_name\tgene_type\nA\ta\tprotein-coding\nB\tb\tncRNA\n");
   REQUIRE_THROWS_WITH(simulate(o), Contains("genes.tsv: has 1 protein-coding and 0 LINC*/MIR* ncRNA genes; the simulation needs"));

@@ -38,6 +38,14 @@ struct TableOptions {
 /// with a different number of fields, or an unterminated quote.
 TextTable read_table(const std::filesystem::path& path, const TableOptions& options = {});
 
+/// The named columns of a tab-separated file with a header line (plain or
+/// gzip), in the order asked for; fields are taken verbatim (no quoting) and
+/// blank lines are skipped. Throws trellis::sdk::Error naming the file when it
+/// cannot be opened or is empty, when a column is missing (listing the
+/// header), or naming file and line when a row is shorter than the header.
+std::vector<std::vector<std::string>> read_tsv_columns(const std::filesystem::path& path,
+                                                       const std::vector<std::string>& columns);
+
 /// Reads one name per line (surrounding blanks removed; trailing blank lines
 /// ignored). An empty line between names is an error naming the line.
 std::vector<std::string> read_names(const std::filesystem::path& path);
