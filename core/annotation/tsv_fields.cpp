@@ -11,20 +11,6 @@ std::string where(const io::TextInput& lines) {
   return lines.path().string() + ":" + std::to_string(lines.line_number());
 }
 
-void split_tabs(std::string_view line, std::vector<std::string_view>& fields) {
-  fields.clear();
-  std::size_t start = 0;
-  while (true) {
-    const std::size_t tab = line.find('\t', start);
-    if (tab == std::string_view::npos) {
-      fields.push_back(line.substr(start));
-      return;
-    }
-    fields.push_back(line.substr(start, tab - start));
-    start = tab + 1;
-  }
-}
-
 std::int64_t parse_entrez_id(std::string_view text, const io::TextInput& lines) {
   std::int64_t id = -1;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), id);

@@ -75,21 +75,6 @@ std::vector<std::string> split_fields(std::string_view line, char delimiter, con
   return fields;
 }
 
-// Tabs only, no quoting: for files whose text fields may hold '"'.
-void split_tabs(std::string_view line, std::vector<std::string>& fields) {
-  fields.clear();
-  std::size_t start = 0;
-  for (;;) {
-    const std::size_t tab = line.find('\t', start);
-    if (tab == std::string_view::npos) {
-      fields.emplace_back(line.substr(start));
-      return;
-    }
-    fields.emplace_back(line.substr(start, tab - start));
-    start = tab + 1;
-  }
-}
-
 bool parse_integer(const std::string& s, std::int64_t& value) {
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
   return !s.empty() && ec == std::errc() && end == s.data() + s.size();
@@ -176,13 +161,28 @@ TextTable read_table(const std::filesystem::path& path, const TableOptions& opti
   return table;
 }
 
+void split_tabs(std::string_view line, std::vector<std::string_view>& fields) {
+  fields.clear();
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t tab = line.find('\t', start);
+    if (tab == std::string_view::npos) {
+      fields.push_back(line.substr(start));
+      return;
+    }
+    fields.push_back(line.substr(start, tab - start));
+    start = tab + 1;
+  }
+}
+
 std::vector<std::vector<std::string>> read_tsv_columns(const std::filesystem::path& path,
                                                        const std::vector<std::string>& columns) {
   TextInput input(path);
   std::string_view line;
   if (!input.next(line)) throw sdk::Error(path.string() + ": the file is empty; expected a header line");
-  std::vector<std::string> header;
-  split_tabs(line, header);
+  std::vector<std::string_view> fields;
+  split_tabs(line, fields);
+  const std::vector<std::string> header(fields.begin(), fields.end());
   std::vector<std::size_t> positions;
   for (const auto& name : columns) {
     std::size_t i = 0;
@@ -195,14 +195,13 @@ std::vector<std::vector<std::string>> read_tsv_columns(const std::filesystem::pa
     positions.push_back(i);
   }
   std::vector<std::vector<std::string>> result(columns.size());
-  std::vector<std::string> fields;
   while (input.next(line)) {
     if (line.empty()) continue;
     split_tabs(line, fields);
     if (fields.size() < header.size())
       throw sdk::Error(path.string() + ":" + std::to_string(input.line_number()) + ": " +
                        std::to_string(fields.size()) + " fields, the header has " + std::to_string(header.size()));
-    for (std::size_t c = 0; c < positions.size(); ++c) result[c].push_back(std::move(fields[positions[c]]));
+    for (std::size_t c = 0; c < positions.size(); ++c) result[c].emplace_back(fields[positions[c]]);
   }
   return result;
 }

@@ -140,7 +140,7 @@ TEST_CASE("annotation: loaders read long lines, CRLF, plain files and split fiel
   CHECK_FALSE(lines.next(line));
 
   std::vector<std::string_view> fields;
-  split_tabs("a\t\tb\t", fields);
+  trellis::core::io::split_tabs("a\t\tb\t", fields);
   CHECK(fields == std::vector<std::string_view>{"a", "", "b", ""});
 
   const fs::path plain = dir.write("plain.tsv", "one\ntwo\n");

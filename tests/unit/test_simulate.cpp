@@ -488,6 +488,18 @@ TEST_CASE("simulate: the baseline reader names the file and line of a bad value"
   CHECK(b.size[0] != b.size[1]);  // the first pass uses each row once
 }
 
+TEST_CASE("simulate: the TSV column reader skips blank lines and names the file and line of a short row",
+          "[simulate]") {
+  test::TempDir dir;
+  const auto good = dir.write("good.tsv", "a\tb\tc\r\n1\t2\t3\n\n4\t5\t6\t7\n");
+  const auto columns = core::io::read_tsv_columns(good, {"c", "a"});
+  CHECK(columns == std::vector<std::vector<std::string>>{{"3", "6"}, {"1", "4"}});
+  const auto short_row = dir.write("short.tsv", "a\tb\n1\t2\n\n3\n");
+  REQUIRE_THROWS_WITH(core::io::read_tsv_columns(short_row, {"a"}), Contains("short.tsv:4: 1 fields, the header has 2"));
+  const auto empty = dir.write("empty.tsv", "");
+  REQUIRE_THROWS_WITH(core::io::read_tsv_columns(empty, {"a"}), Contains("empty.tsv: the file is empty"));
+}
+
 TEST_CASE("simulate: impossible options give clear errors", "[simulate]") {
   SimulationOptions o = small_options();
   o.cells = 0;

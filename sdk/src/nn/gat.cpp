@@ -49,11 +49,8 @@ at::Tensor GATConvImpl::forward(const at::Tensor& x, const at::Tensor& edge_inde
 
 GATConvOutput GATConvImpl::forward_with_attention(const at::Tensor& x, const at::Tensor& edge_index,
                                                   const at::Tensor& weight) {
-  const std::string who = "GATConv";
-  check_node_features(x, options.in_channels, who);
+  check_layer_inputs(x, options.in_channels, edge_index, weight, "GATConv");
   const auto n = x.size(0);
-  check_edge_index(edge_index, n, who);
-  check_edge_weight(weight, edge_index.size(1), who);
   auto ei = edge_index;
   auto w = weight.defined() ? weight.to(x.scalar_type()) : at::Tensor();
   if (options.add_self_loops) {

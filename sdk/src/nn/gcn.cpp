@@ -29,11 +29,8 @@ void GCNConvImpl::reset_parameters() {
 
 at::Tensor GCNConvImpl::forward(const at::Tensor& x, const at::Tensor& edge_index,
                                 const at::Tensor& weight) {
-  const std::string who = "GCNConv";
-  check_node_features(x, in_channels_, who);
+  check_layer_inputs(x, in_channels_, edge_index, weight, "GCNConv");
   const auto n = x.size(0);
-  check_edge_index(edge_index, n, who);
-  check_edge_weight(weight, edge_index.size(1), who);
   // Ones in x's dtype keep the whole computation in one precision.
   auto w = weight.defined() ? weight.to(x.scalar_type())
                             : torch::ones({edge_index.size(1)}, x.options());

@@ -79,6 +79,13 @@ void check_node_features(const at::Tensor& x, const std::string& who) {
   check_node_features(x, -1, who);
 }
 
+void check_layer_inputs(const at::Tensor& x, std::int64_t in_features, const at::Tensor& edge_index,
+                        const at::Tensor& weight, const std::string& who) {
+  check_node_features(x, in_features, who);
+  check_edge_index(edge_index, x.size(0), who);
+  check_edge_weight(weight, edge_index.size(1), who);
+}
+
 at::Tensor propagate(const at::Tensor& x, const at::Tensor& edge_index, const at::Tensor& weight,
                      std::int64_t num_nodes) {
   const std::string who = "propagate";

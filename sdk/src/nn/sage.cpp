@@ -24,11 +24,8 @@ SAGEConvImpl::SAGEConvImpl(std::int64_t in_channels, std::int64_t out_channels, 
 
 at::Tensor SAGEConvImpl::forward(const at::Tensor& x, const at::Tensor& edge_index,
                                  const at::Tensor& weight) {
-  const std::string who = "SAGEConv";
-  check_node_features(x, in_channels_, who);
+  check_layer_inputs(x, in_channels_, edge_index, weight, "SAGEConv");
   const auto n = x.size(0);
-  check_edge_index(edge_index, n, who);
-  check_edge_weight(weight, edge_index.size(1), who);
   auto w = weight.defined() ? weight.to(x.scalar_type())
                             : torch::ones({edge_index.size(1)}, x.options());
   const auto total = torch::zeros({n}, x.options()).index_add_(0, edge_index[1], w);

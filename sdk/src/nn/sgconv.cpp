@@ -22,11 +22,8 @@ SGConvImpl::SGConvImpl(std::int64_t in_channels, std::int64_t out_channels, std:
 
 at::Tensor SGConvImpl::forward(const at::Tensor& x, const at::Tensor& edge_index,
                                const at::Tensor& weight) {
-  const std::string who = "SGConv";
-  check_node_features(x, in_channels_, who);
+  check_layer_inputs(x, in_channels_, edge_index, weight, "SGConv");
   const auto n = x.size(0);
-  check_edge_index(edge_index, n, who);
-  check_edge_weight(weight, edge_index.size(1), who);
   auto w = weight.defined() ? weight.to(x.scalar_type())
                             : torch::ones({edge_index.size(1)}, x.options());
   auto [ei, norm] = gcn_norm(edge_index, w, n, add_self_loops_);

@@ -8,15 +8,15 @@
 #include <string_view>
 #include <vector>
 
+#include "trellis/io/tables.hpp"
 #include "trellis/io/text_input.hpp"
 
 namespace trellis::core::annotation {
 
+using io::split_tabs;
+
 /// "path:line" of the line `lines` returned last, for error messages.
 std::string where(const io::TextInput& lines);
-
-/// Splits a line at tabs into views into `line` (kept valid while `line` lives).
-void split_tabs(std::string_view line, std::vector<std::string_view>& fields);
 
 /// Reads the header line and returns the positions of the `wanted` columns;
 /// throws trellis::sdk::Error naming the file and the missing column.

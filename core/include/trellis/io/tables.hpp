@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "trellis/sdk/table.hpp"
@@ -37,6 +38,9 @@ struct TableOptions {
 /// trellis::sdk::Error naming the file and line for a missing file, a row
 /// with a different number of fields, or an unterminated quote.
 TextTable read_table(const std::filesystem::path& path, const TableOptions& options = {});
+
+/// Splits a line at tabs (no quoting) into views into `line`.
+void split_tabs(std::string_view line, std::vector<std::string_view>& fields);
 
 /// The named columns of a tab-separated file with a header line (plain or
 /// gzip), in the order asked for; fields are taken verbatim (no quoting) and

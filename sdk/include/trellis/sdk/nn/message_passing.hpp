@@ -55,6 +55,21 @@ TRELLIS_SDK_API void check_node_features(const at::Tensor& x, std::int64_t in_fe
 /// `check_node_features(x, -1, who)`.
 TRELLIS_SDK_API void check_node_features(const at::Tensor& x, const std::string& who);
 
+/// Checks the inputs of a graph layer's `forward(x, edge_index, weight)`:
+/// check_node_features(x, in_features, who), then
+/// check_edge_index(edge_index, x.size(0), who), then
+/// check_edge_weight(weight, edge_index.size(1), who).
+///
+/// @param x           `[N, F]` floating-point node features.
+/// @param in_features the `F` the layer expects; a negative value accepts any.
+/// @param edge_index  `[2, E]` int64 with ids in `[0, N)`.
+/// @param weight      `[E]` floating point, or undefined.
+/// @param who         name of the layer, the first word of the message.
+/// @throws trellis::sdk::Error from the first check that fails.
+TRELLIS_SDK_API void check_layer_inputs(const at::Tensor& x, std::int64_t in_features,
+                                        const at::Tensor& edge_index, const at::Tensor& weight,
+                                        const std::string& who);
+
 /// Sum aggregation: `out[dst] += weight[e] * x[src]` over every edge
 /// `e = (src, dst)`.
 ///
