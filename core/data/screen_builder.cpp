@@ -12,9 +12,9 @@ namespace {
 
 // A tensor over a vector's buffer that owns the vector: no copy of
 // screen-sized data.
-template <class T>
-at::Tensor adopt(std::vector<T>&& values, at::ScalarType type) {
-  auto* owned = new std::vector<T>(std::move(values));
+template <class Vector>
+at::Tensor adopt(Vector&& values, at::ScalarType type) {
+  auto* owned = new std::decay_t<Vector>(std::move(values));
   const auto n = static_cast<std::int64_t>(owned->size());
   return at::from_blob(owned->data(), {n}, [owned](void*) { delete owned; }, at::TensorOptions().dtype(type));
 }

@@ -185,15 +185,15 @@ TEST_CASE("MatrixMarket: values, repeats summed, sorted columns, transpose", "[m
   CHECK(m.rows == 3);
   CHECK(m.cols == 4);
   CHECK(m.indptr == std::vector<std::int64_t>{0, 2, 2, 4});
-  CHECK(m.indices == std::vector<std::int32_t>{0, 3, 1, 2});
-  CHECK(m.values == std::vector<float>{1.5f, 2.f, 7.f, -3.f});
+  CHECK(m.indices == trellis::sdk::BulkVector<std::int32_t>{0, 3, 1, 2});
+  CHECK(m.values == trellis::sdk::BulkVector<float>{1.5f, 2.f, 7.f, -3.f});
 
   const CsrMatrix t = read_matrix_market(path, /*transpose=*/true);
   CHECK(t.rows == 4);
   CHECK(t.cols == 3);
   CHECK(t.indptr == std::vector<std::int64_t>{0, 1, 2, 3, 4});
-  CHECK(t.indices == std::vector<std::int32_t>{0, 2, 2, 0});
-  CHECK(t.values == std::vector<float>{1.5f, 7.f, -3.f, 2.f});
+  CHECK(t.indices == trellis::sdk::BulkVector<std::int32_t>{0, 2, 2, 0});
+  CHECK(t.values == trellis::sdk::BulkVector<float>{1.5f, 7.f, -3.f, 2.f});
 
   const auto header = read_matrix_market_header(path);
   CHECK(header.field == "real");

@@ -47,8 +47,8 @@ class Hasher {
  public:
   Hasher& bytes(const void* data, std::size_t size);
   Hasher& text(const std::string& s);
-  template <class T>
-  Hasher& vec(const std::vector<T>& v) {
+  template <class T, class Allocator>
+  Hasher& vec(const std::vector<T, Allocator>& v) {
     const std::uint64_t n = v.size();
     bytes(&n, sizeof n);
     return bytes(v.data(), v.size() * sizeof(T));

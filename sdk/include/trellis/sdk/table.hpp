@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "trellis/sdk/bulk_vector.hpp"
 #include "trellis/sdk/export.hpp"
 
 namespace trellis::sdk {
@@ -21,8 +22,10 @@ struct TRELLIS_SDK_API CsrMatrix {
   std::int64_t rows = 0;
   std::int64_t cols = 0;
   std::vector<std::int64_t> indptr{0};  ///< rows + 1 entries, non-decreasing, from 0 to nnz
-  std::vector<std::int32_t> indices;    ///< column of each stored value, in [0, cols)
-  std::vector<float> values;
+  /// Column of each stored value, in [0, cols). BulkVector: `resize` leaves
+  /// new elements uninitialised, so fill what you resize.
+  BulkVector<std::int32_t> indices;
+  BulkVector<float> values;
 
   std::int64_t nnz() const { return static_cast<std::int64_t>(values.size()); }
   /// Throws trellis::sdk::Error naming `where` on the first inconsistency
