@@ -14,6 +14,7 @@
 #include "trellis/plugin/plugin_host.hpp"
 #include "trellis/preprocess/normalise.hpp"
 #include "trellis/sdk/error.hpp"
+#include "trellis/sdk/options.hpp"
 #include "trellis/sdk/reader.hpp"
 #include "trellis/sdk/suggest.hpp"
 
@@ -49,6 +50,23 @@ std::vector<std::string> column_texts(const sdk::DataFrame& frame, const std::st
   std::vector<std::string> out(frame.size());
   for (std::size_t i = 0; i < out.size(); ++i) out[i] = column.text(i);
   return out;
+}
+
+// [data.guides], checked like component options.
+GuideAssignmentOptions guide_options(const nlohmann::json& table) {
+  const GuideAssignmentOptions defaults;
+  const sdk::Options o(sdk::OptionSchema{}
+                           .add("min_count", defaults.min_count, "UMIs a guide needs in a cell to count")
+                           .add("min_fraction", defaults.min_fraction, "share of the cell's guide UMIs it needs")
+                           .add("non_targeting", defaults.non_targeting, "target label (or name prefix) of control guides")
+                           .add("keep_multi", defaults.keep_multi, "keep cells with guides for several genes as combinations"),
+                       table, "[data.guides]");
+  GuideAssignmentOptions options;
+  options.min_count = o.get_double("min_count");
+  options.min_fraction = o.get_double("min_fraction");
+  options.non_targeting = o.get_string("non_targeting");
+  options.keep_multi = o.get_bool("keep_multi");
+  return options;
 }
 
 void add_excluded(LoadReport& report, const std::string& reason, std::int64_t n) {
@@ -93,17 +111,7 @@ LoadedScreen load_screen(const DataConfig& config, const plugin::PluginHost& hos
     labels = column_texts(ad.obs, config.condition_column, where + " obs (set [data] condition_column)");
     unlabelled_reason.assign(labels.size(), "no condition label");
   } else {
-    GuideAssignmentOptions options;
-    const auto& g = config.guides;
-    for (const auto& [key, value] : g.items()) {
-      if (key == "min_count") options.min_count = value.get<double>();
-      else if (key == "min_fraction") options.min_fraction = value.get<double>();
-      else if (key == "non_targeting") options.non_targeting = value.get<std::string>();
-      else if (key == "keep_multi") options.keep_multi = value.get<bool>();
-      else
-        throw sdk::Error("unknown key '" + key + "' in [data.guides]; known keys: min_count, min_fraction, "
-                         "non_targeting, keep_multi");
-    }
+    const GuideAssignmentOptions options = guide_options(config.guides);
     GuideAssignment assignment = assign_guides(ad, options, config.format.control);
     report.guide_summary = describe(assignment);
     labels = std::move(assignment.condition);

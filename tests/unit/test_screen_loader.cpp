@@ -195,3 +195,28 @@ TEST_CASE("a perturbed gene unknown to the annotation: error, keep or drop", "[l
   CHECK_FALSE(dropped.data->genes.find("NOTAGENE1").has_value());
   CHECK(dropped.report.excluded.back().second == 2);
 }
+
+TEST_CASE("Papalexi 2021: guide assignment turns raw counts into a knockout screen", "[loader]") {
+  TRELLIS_REQUIRE_DATA(data);
+  json c{{"path", (data / "perturbseq/papalexi2021_thp1").string()},
+         {"reader", "mtx"},
+         {"reader_options",
+          {{"guide_counts", "grna_counts.mtx.gz"}, {"guides", "grnas.txt"}, {"guide_targets", "grna_targets.tsv"}}},
+         {"perturbation_type", "knockout"},
+         {"values", "counts"},
+         {"annotation", {{"source", "none"}}}};
+  const auto host = host_with_readers();
+  const auto loaded = data::load_screen(data::parse_data_config(c), *host);
+  const auto& s = loaded.data->screen;
+  // Counts checked independently with scipy: 17,459 single-guide + 2,304
+  // control cells; 966 without a guide above 5 UMIs and half the cell's UMIs.
+  CHECK(s.num_cells() == 17459 + 2304);
+  CHECK(loaded.report.excluded ==
+        std::vector<std::pair<std::string, std::int64_t>>{{"no guide above the thresholds", 966}});
+  CHECK(s.conditions.size() == 26);  // 25 knockouts (no cell is assigned to CD274) + control
+  CHECK(s.cells_of(s.control_index()).size(0) == 2304);
+  CHECK(loaded.report.values == "counts (normalised to 10,000 per cell + log1p)");
+  c["guides"] = json{{"min_cont", 3}};
+  REQUIRE_THROWS_WITH(data::load_screen(data::parse_data_config(c), *host),
+                      Contains("unknown option 'min_cont' in [data.guides]. Did you mean 'min_count'?"));
+}
