@@ -12,7 +12,6 @@
 #include "trellis/data/universe.hpp"
 #include "trellis/io/h5ad.hpp"
 #include "trellis/plugin/plugin_host.hpp"
-#include "trellis/preprocess/normalise.hpp"
 #include "trellis/sdk/error.hpp"
 #include "trellis/sdk/options.hpp"
 #include "trellis/sdk/reader.hpp"
@@ -266,8 +265,8 @@ LoadedScreen load_screen(const DataConfig& config, const plugin::PluginHost& hos
   for (std::size_t j = 0; j < gene_names.size(); ++j)
     if (seen_perturbed.count(gene_names[j])) options.forced_genes.push_back(static_cast<std::int64_t>(j));
   X.validate(where + " X");  // NaN/Inf and index ranges, before any arithmetic
-  if (config.values == "counts") preprocess::check_counts(X, cell_names, gene_names);  // names in the message
-  loaded.preprocessed = preprocess::preprocess(X, cell_condition, condition_names, control, options);
+  loaded.preprocessed =
+      preprocess::preprocess(X, cell_condition, condition_names, control, options, cell_names, gene_names);
   const auto& pre = loaded.preprocessed;
   report.values = pre.normalised ? "counts (normalised to 10,000 per cell + log1p)" : "log-normalised (used as is)";
   if (pre.genes.size() != gene_names.size()) {

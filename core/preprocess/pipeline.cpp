@@ -107,7 +107,8 @@ std::string preprocess_key(const sdk::CsrMatrix& X, const std::vector<std::int64
 
 Preprocessed preprocess(sdk::CsrMatrix& X, const std::vector<std::int64_t>& cell_condition,
                         const std::vector<std::string>& condition_names, std::int64_t control,
-                        const PreprocessOptions& options) {
+                        const PreprocessOptions& options, const std::vector<std::string>& cell_names,
+                        const std::vector<std::string>& gene_names) {
   Preprocessed p;
   p.key = preprocess_key(X, cell_condition, condition_names, control, options);
   p.condition_names = condition_names;
@@ -118,7 +119,7 @@ Preprocessed preprocess(sdk::CsrMatrix& X, const std::vector<std::int64_t>& cell
                      " is not one of the " + std::to_string(n_conditions) + " conditions");
   }
   bool counts = options.input == InputScale::counts;
-  if (options.input == InputScale::counts) check_counts(X);
+  if (options.input == InputScale::counts) check_counts(X, cell_names, gene_names);
   if (options.input == InputScale::automatic) counts = looks_like_counts(X);
   if (counts) {
     normalise_log1p(X, options.target_sum);

@@ -70,9 +70,12 @@ std::string preprocess_key(const sdk::CsrMatrix& X, const std::vector<std::int64
 /// (check_counts first when declared as counts), reduced to the kept genes,
 /// then pseudobulk and DE are computed on it. Conditions with fewer than 2
 /// cells end up in `de.skipped` (the caller warns).
+/// `cell_names` and `gene_names` (optional) name the culprit in the counts
+/// check's message.
 Preprocessed preprocess(sdk::CsrMatrix& X, const std::vector<std::int64_t>& cell_condition,
                         const std::vector<std::string>& condition_names, std::int64_t control,
-                        const PreprocessOptions& options);
+                        const PreprocessOptions& options, const std::vector<std::string>& cell_names = {},
+                        const std::vector<std::string>& gene_names = {});
 
 /// Writes `p` to `dir/preprocessed.bin` atomically (the folder is created).
 void save_preprocessed(const std::filesystem::path& dir, const Preprocessed& p);
