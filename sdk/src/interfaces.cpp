@@ -66,11 +66,6 @@ const at::Tensor& BuildContext::feature(const std::string& name) const {
   return it->second;
 }
 
-void NeuralPredictor::fit(FitContext& context) {
-  prepare(context);
-  if (!context.trainer) throw Error("no training loop was provided to fit a neural predictor");
-  context.trainer->train(*this);
-}
 
 std::vector<double> Metric::compute_all(const std::vector<MetricInput>& inputs) const {
   std::vector<double> out;

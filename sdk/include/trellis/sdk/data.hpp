@@ -126,4 +126,11 @@ struct TRELLIS_SDK_API Batch {
   std::int64_t size() const;
 };
 
+/// The perturbation part of a batch (perturbed_gene, perturbed_row,
+/// perturbation_sign) for one row per condition, in order. Sign: +1 for
+/// activation, -1 for knockdown and knockout, 0 when the type is unknown.
+/// `control` and `target` are left undefined.
+TRELLIS_SDK_API Batch perturbation_batch(const std::vector<const Condition*>& conditions);
+
+
 }  // namespace trellis::sdk
