@@ -9,6 +9,7 @@
 #include "trellis/io/readers.hpp"
 #include "trellis/split/splitters.hpp"
 #include "trellis/sdk/error.hpp"
+#include "trellis/sdk/log.hpp"
 
 namespace trellis::core::cli {
 
@@ -30,6 +31,13 @@ void configure_logging(const GlobalOptions& global) {
   spdlog::set_default_logger(logger);
   spdlog::set_pattern("[%H:%M:%S] %^%l%$ %v");
   spdlog::set_level(level);
+  // Plugins log through the SDK; their messages join the host's log.
+  sdk::set_log_sink([](sdk::LogLevel l, const std::string& message) {
+    const auto spd = l == sdk::LogLevel::warning ? spdlog::level::warn
+                     : l == sdk::LogLevel::info  ? spdlog::level::info
+                                                 : spdlog::level::debug;
+    spdlog::log(spd, "{}", message);
+  });
 }
 
 int configure_threads(const GlobalOptions& global, std::int64_t config_threads) {

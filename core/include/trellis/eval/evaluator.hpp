@@ -38,7 +38,7 @@ struct EvaluationInput {
   const preprocess::Preprocessed* preprocessed = nullptr;      ///< pseudobulk, control mean, DE rankings
   std::vector<std::int64_t> conditions;                        ///< indices into screen->conditions
   at::Tensor predicted;                                        ///< [conditions, G_measured]
-  std::vector<at::Tensor> predicted_cells;                     ///< empty, or [n_i, G] per condition
+  std::vector<at::Tensor> predicted_cells;                     ///< empty, or [n_i, G] per condition (undefined: none for it)
   std::map<std::string, std::vector<std::string>> subgroups;   ///< subgroup -> condition names
 };
 
@@ -51,7 +51,8 @@ struct Evaluation {
   std::vector<std::string> conditions;                           ///< in input order
   std::map<std::string, std::map<std::string, double>> per_condition;  ///< condition -> metric -> value
   std::map<std::string, double> overall;                               ///< metric -> mean over conditions
-  std::map<std::string, std::map<std::string, double>> subgroups;      ///< subgroup -> metric -> mean
+  std::map<std::string, std::map<std::string, double>> subgroups;      ///< subgroup -> metric -> mean (subgroups
+                                                                       ///< with no scored condition left out)
 };
 
 /// Checks the prediction's shape and finiteness (errors name the predictor's
@@ -64,7 +65,8 @@ double score(const EvaluationInput& input, const NamedMetric& metric);
 
 /// Writes `dir/metrics.json` ({"overall", "subgroups", "conditions",
 /// "directions"}) and `dir/metrics.csv` (columns scope,name,metric,value with
-/// scope overall / subgroup / condition), each atomically.
+/// scope overall / subgroup / condition; name is empty for overall), each
+/// atomically; metrics in the order computed, values that round-trip.
 void write_metrics(const Evaluation& evaluation, const std::filesystem::path& dir);
 
 /// Writes `dir/top_de.csv`: for each scored condition its top `k` DE genes

@@ -1,0 +1,213 @@
+// Scoring predictions: checks what the predictor returned, builds one
+// MetricInput per test condition and runs every metric over all of them.
+#include "trellis/eval/evaluator.hpp"
+
+#include <cmath>
+#include <limits>
+#include <set>
+#include <sstream>
+
+#include <ATen/ATen.h>
+#include <nlohmann/json.hpp>
+
+#include "trellis/plugin/plugin_host.hpp"
+#include "trellis/preprocess/differential.hpp"
+#include "trellis/sdk/error.hpp"
+
+namespace trellis::core::eval {
+
+namespace {
+
+std::string shape_of(const at::Tensor& t) {
+  if (!t.defined()) return "nothing (an undefined tensor)";
+  std::string s = "[";
+  for (std::int64_t i = 0; i < t.dim(); ++i) s += (i ? ", " : "") + std::to_string(t.size(i));
+  return s + "]";
+}
+
+std::string gene_label(const EvaluationInput& input, std::int64_t column) {
+  std::string label = "gene index " + std::to_string(column);
+  const sdk::GeneTable* genes = input.screen ? input.screen->genes : nullptr;
+  if (genes && column < static_cast<std::int64_t>(genes->measured().size()))
+    label += " (" + genes->at(genes->measured()[static_cast<std::size_t>(column)]).symbol + ")";
+  return label;
+}
+
+/// Throws naming the first non-finite value of `values` ([rows, G]); `row_name`
+/// names the condition of a row.
+template <class RowName>
+void check_finite(const at::Tensor& values, const std::string& what, const EvaluationInput& input,
+                  RowName row_name) {
+  const at::Tensor bad = at::isfinite(values).logical_not().nonzero();
+  if (bad.size(0) == 0) return;
+  const std::int64_t row = bad[0][0].item<std::int64_t>(), col = bad[0][1].item<std::int64_t>();
+  const double v = values[row][col].item<double>();
+  throw sdk::Error("the predictor returned " + std::string(std::isnan(v) ? "NaN" : (v > 0 ? "+Inf" : "-Inf")) +
+                   " in its " + what + " for condition '" + row_name(row) + "' at " + gene_label(input, col) +
+                   " (" + std::to_string(bad.size(0)) + " non-finite values in all); check the model's " +
+                   "training (a diverged loss or a too large learning rate)");
+}
+
+at::Tensor row_tensor(const std::vector<float>& values) {
+  return at::tensor(at::ArrayRef<float>(values), at::kFloat);
+}
+
+std::string condition_name(const EvaluationInput& input, std::int64_t c) {
+  const auto& names = input.preprocessed->condition_names;
+  if (c >= 0 && c < static_cast<std::int64_t>(names.size())) return names[static_cast<std::size_t>(c)];
+  return input.screen->conditions.at(static_cast<std::size_t>(c)).name;
+}
+
+/// Checks the input and returns G.
+std::int64_t check_input(const EvaluationInput& input) {
+  if (!input.screen || !input.preprocessed)
+    throw sdk::Error("evaluation needs the screen and its preprocessed pseudobulk");
+  const auto& means = input.preprocessed->pseudobulk.means;
+  const std::int64_t g = means.cols;
+  const auto n = static_cast<std::int64_t>(input.conditions.size());
+  if (n == 0) throw sdk::Error("nothing to evaluate: the list of test conditions is empty");
+  if (static_cast<std::int64_t>(input.preprocessed->control_mean.size()) != g)
+    throw sdk::Error("the control mean has " + std::to_string(input.preprocessed->control_mean.size()) +
+                     " genes but the pseudobulk has " + std::to_string(g));
+  std::set<std::int64_t> seen;
+  for (std::int64_t c : input.conditions) {
+    if (c < 0 || c >= means.rows)
+      throw sdk::Error("test condition index " + std::to_string(c) + " is out of range (the screen has " +
+                       std::to_string(means.rows) + " conditions)");
+    if (!seen.insert(c).second)
+      throw sdk::Error("test condition '" + condition_name(input, c) + "' is listed twice");
+  }
+  const at::Tensor& p = input.predicted;
+  if (!p.defined() || p.dim() != 2 || p.size(0) != n || p.size(1) != g)
+    throw sdk::Error("the predictor returned predictions of shape " + shape_of(p) + "; expected [" +
+                     std::to_string(n) + ", " + std::to_string(g) + "] (" + std::to_string(n) +
+                     " test conditions x " + std::to_string(g) + " measured genes)");
+  auto name_of_row = [&](std::int64_t row) {
+    return condition_name(input, input.conditions[static_cast<std::size_t>(row)]);
+  };
+  check_finite(p, "predictions", input, name_of_row);
+  if (!input.predicted_cells.empty()) {
+    if (static_cast<std::int64_t>(input.predicted_cells.size()) != n)
+      throw sdk::Error("the predictor returned sampled cells for " + std::to_string(input.predicted_cells.size()) +
+                       " conditions; expected one [cells, " + std::to_string(g) + "] tensor for each of the " +
+                       std::to_string(n) + " test conditions");
+    for (std::size_t i = 0; i < input.predicted_cells.size(); ++i) {
+      const at::Tensor& cells = input.predicted_cells[i];
+      if (!cells.defined() || cells.numel() == 0) continue;  // no cells for this one
+      const std::string name = condition_name(input, input.conditions[i]);
+      if (cells.dim() != 2 || cells.size(1) != g)
+        throw sdk::Error("the predictor returned sampled cells of shape " + shape_of(cells) + " for condition '" +
+                         name + "'; expected [cells, " + std::to_string(g) + "]");
+      check_finite(cells.reshape({-1, g}), "sampled cells", input, [&](std::int64_t) { return name; });
+    }
+  }
+  return g;
+}
+
+}  // namespace
+
+std::vector<NamedMetric> create_metrics(const plugin::PluginHost& host, const std::vector<std::string>& names) {
+  std::vector<std::string> wanted = names;
+  if (wanted.empty())
+    for (const plugin::Component* c : host.components(sdk::Kind::metric)) wanted.push_back(c->spec.name);
+  std::vector<NamedMetric> metrics;
+  std::set<std::string> seen;
+  const std::string prefix = "metric/";
+  for (const std::string& requested : wanted) {
+    const std::string name = requested.rfind(prefix, 0) == 0 ? requested.substr(prefix.size()) : requested;
+    if (!seen.insert(name).second) throw sdk::Error("metric '" + name + "' is listed twice in the metrics to compute");
+    auto metric = host.create<sdk::Metric>(sdk::Kind::metric, name, nlohmann::json::object(), "metrics");
+    metrics.push_back({name, std::move(metric)});
+  }
+  return metrics;
+}
+
+Evaluation evaluate(const EvaluationInput& input, const std::vector<NamedMetric>& metrics) {
+  const std::int64_t g = check_input(input);
+  const auto& pre = *input.preprocessed;
+  const at::Tensor control = row_tensor(pre.control_mean);
+  const at::Tensor predicted = input.predicted.detach().to(at::kCPU).to(at::kFloat).contiguous();
+  // Observed cells are only read when some prediction has cells (they cost memory).
+  bool sampled = false;
+  for (const auto& t : input.predicted_cells) sampled = sampled || (t.defined() && t.numel() > 0);
+
+  Evaluation result;
+  std::vector<sdk::MetricInput> inputs;
+  inputs.reserve(input.conditions.size());
+  for (std::size_t i = 0; i < input.conditions.size(); ++i) {
+    const std::int64_t c = input.conditions[i];
+    result.conditions.push_back(condition_name(input, c));
+    sdk::MetricInput in;
+    in.predicted = predicted[static_cast<std::int64_t>(i)];
+    const std::vector<float> observed = pre.pseudobulk.means.row(c);
+    in.observed = row_tensor(observed);
+    in.control = control;
+    // Conditions whose DE was not tested (control, fewer than 2 cells) get
+    // no ranking: the DE-based metrics are NaN for them.
+    if (pre.de.tested(c)) {
+      const auto& ranking = pre.de.ranking[static_cast<std::size_t>(c)];
+      in.de_ranking.assign(ranking.begin(), ranking.end());
+      const auto top = preprocess::non_dropout_top_de(ranking, observed, pre.control_mean, 20);
+      in.top20_non_dropout.assign(top.begin(), top.end());
+    }
+    if (sampled && i < input.predicted_cells.size() && input.predicted_cells[i].defined() &&
+        input.predicted_cells[i].numel() > 0) {
+      in.predicted_cells = input.predicted_cells[i].detach().to(at::kCPU).to(at::kFloat).reshape({-1, g});
+      in.observed_cells = input.screen->dense_rows(input.screen->cells_of(c));
+    }
+    inputs.push_back(std::move(in));
+  }
+
+  for (const NamedMetric& m : metrics) {
+    std::vector<double> values;
+    try {
+      values = m.metric->compute_all(inputs);
+    } catch (const std::exception& e) {
+      throw sdk::Error("metric/" + m.name + " failed: " + e.what());
+    }
+    if (values.size() != inputs.size())
+      throw sdk::Error("metric/" + m.name + " returned " + std::to_string(values.size()) + " values for " +
+                       std::to_string(inputs.size()) + " conditions");
+    result.metrics.push_back(m.name);
+    result.directions[m.name] = m.metric->direction();
+    for (std::size_t i = 0; i < values.size(); ++i)
+      if (!std::isnan(values[i])) result.per_condition[result.conditions[i]][m.name] = values[i];
+  }
+
+  // Means over the conditions that have a value.
+  auto mean_over = [&](const std::vector<std::string>& conditions) {
+    std::map<std::string, double> means;
+    for (const std::string& metric : result.metrics) {
+      double sum = 0;
+      std::int64_t n = 0;
+      for (const std::string& c : conditions) {
+        const auto row = result.per_condition.find(c);
+        if (row == result.per_condition.end()) continue;
+        const auto v = row->second.find(metric);
+        if (v == row->second.end()) continue;
+        sum += v->second;
+        ++n;
+      }
+      if (n > 0) means[metric] = sum / static_cast<double>(n);
+    }
+    return means;
+  };
+  result.overall = mean_over(result.conditions);
+  const std::set<std::string> scored(result.conditions.begin(), result.conditions.end());
+  for (const auto& [subgroup, members] : input.subgroups) {
+    std::vector<std::string> present;
+    for (const std::string& c : members)
+      if (scored.count(c)) present.push_back(c);
+    // A subgroup none of whose conditions were scored is left out.
+    if (!present.empty()) result.subgroups[subgroup] = mean_over(present);
+  }
+  return result;
+}
+
+double score(const EvaluationInput& input, const NamedMetric& metric) {
+  const Evaluation e = evaluate(input, {metric});
+  const auto it = e.overall.find(metric.name);
+  return it == e.overall.end() ? std::numeric_limits<double>::quiet_NaN() : it->second;
+}
+
+}  // namespace trellis::core::eval

@@ -1,0 +1,143 @@
+// Shared parts of the baselines: fit data, shifted-control sampling, saved state.
+#include "baseline.hpp"
+
+#include <filesystem>
+
+#include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/serialize/archive.h>
+
+#include "trellis/sdk/error.hpp"
+
+namespace trellis::baselines {
+
+using sdk::Error;
+
+const sdk::Screen& screen_of(const sdk::FitContext& context, const std::string& who) {
+  if (!context.screen) throw Error(who + " needs a screen to fit");
+  return *context.screen;
+}
+
+at::Tensor control_mean_of(const sdk::FitContext& context, const std::string& who) {
+  const sdk::Screen& screen = screen_of(context, who);
+  at::Tensor mean =
+      context.control_mean.defined() ? context.control_mean : screen.mean_of(screen.control_index());
+  if (mean.dim() != 1)
+    throw Error(who + ": the control mean must be a vector [genes], got " + std::to_string(mean.dim()) + " dimensions");
+  return mean.to(at::kFloat).contiguous();
+}
+
+at::Tensor condition_mean_of(const sdk::FitContext& context, std::int64_t condition, const std::string& who) {
+  const sdk::Screen& screen = screen_of(context, who);
+  if (!context.condition_means.defined()) return screen.mean_of(condition);
+  const at::Tensor& means = context.condition_means;
+  if (means.dim() != 2 || means.size(0) != static_cast<std::int64_t>(screen.conditions.size()))
+    throw Error(who + ": the condition means must have one row per screen condition (" +
+                std::to_string(screen.conditions.size()) + ")");
+  return means[condition].to(at::kFloat);
+}
+
+at::Tensor Baseline::begin_fit(const sdk::FitContext& context) {
+  control_mean_ = at::Tensor();
+  screen_ = context.screen;
+  return control_mean_of(context, name_);
+}
+
+void Baseline::require_fitted() const {
+  if (!control_mean_.defined()) throw Error(name_ + ": predict() called before fit() or load()");
+}
+
+std::vector<at::Tensor> Baseline::sample(const std::vector<sdk::Condition>& conditions,
+                                         std::int64_t cells_per_condition, std::uint64_t seed) {
+  require_fitted();
+  if (cells_per_condition < 1)
+    throw Error(name_ + ": sample() needs at least one cell per condition, got " + std::to_string(cells_per_condition));
+  if (!screen_) throw Error(name_ + ": sample() draws the screen's control cells; fit() or load() it with a screen");
+  const at::Tensor control_cells = screen_->cells_of(screen_->control_index());
+  const std::int64_t n = control_cells.size(0);
+  if (n == 0) throw Error(name_ + ": sample() needs control cells, and the screen has none");
+  const at::Tensor shift = predict(conditions) - control_mean_.unsqueeze(0);
+  at::Generator generator = at::detail::createCPUGenerator(seed);
+  std::vector<at::Tensor> out;
+  out.reserve(conditions.size());
+  for (std::size_t i = 0; i < conditions.size(); ++i) {
+    // Without replacement when there are enough control cells, so a small
+    // sample does not repeat cells; with replacement only beyond that.
+    const at::Tensor pick = cells_per_condition <= n
+                                ? at::randperm(n, generator, at::kLong).narrow(0, 0, cells_per_condition)
+                                : at::randint(n, {cells_per_condition}, generator, at::kLong);
+    const at::Tensor cells = control_cells.index_select(0, pick).contiguous();
+    out.push_back(screen_->dense_rows(cells) + shift[static_cast<std::int64_t>(i)].unsqueeze(0));
+  }
+  return out;
+}
+
+void Baseline::save(const std::string& file) const {
+  require_fitted();
+  torch::serialize::OutputArchive archive;
+  archive.write("predictor", c10::IValue(name_));
+  archive.write("control_mean", c10::IValue(control_mean_));
+  for (const auto& [key, tensor] : state()) archive.write("state." + key, c10::IValue(tensor.contiguous()));
+  // A reader never sees half a file: write beside it, then rename over it.
+  const std::string tmp = file + ".tmp";
+  try {
+    archive.save_to(tmp);
+  } catch (const c10::Error& e) {
+    std::error_code ignored;
+    std::filesystem::remove(tmp, ignored);
+    throw Error(name_ + ": cannot write model state '" + file + "': " + e.what_without_backtrace());
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, file, ec);
+  if (ec) {
+    std::filesystem::remove(tmp, ec);
+    throw Error(name_ + ": cannot write model state '" + file + "': " + ec.message());
+  }
+}
+
+namespace {
+
+at::Tensor read_tensor(torch::serialize::InputArchive& archive, const std::string& key, const std::string& file,
+                       const std::string& who) {
+  c10::IValue value;
+  if (!archive.try_read(key, value) || !value.isTensor())
+    throw Error(who + ": model state '" + file + "' has no tensor '" + key +
+                "'; it was written by another version; fit the model again");
+  return value.toTensor();
+}
+
+}  // namespace
+
+void Baseline::load(const std::string& file, sdk::FitContext& context) {
+  if (!std::filesystem::is_regular_file(file))
+    throw Error(name_ + ": model state '" + file + "' does not exist; fit the model first (trellis run)");
+  torch::serialize::InputArchive archive;
+  try {
+    archive.load_from(file);
+  } catch (const c10::Error& e) {
+    throw Error(name_ + ": cannot read model state '" + file + "' (not a saved model, or damaged): " +
+                e.what_without_backtrace());
+  }
+  c10::IValue saved_by;
+  if (!archive.try_read("predictor", saved_by) || !saved_by.isString())
+    throw Error(name_ + ": '" + file + "' is not a saved baseline state");
+  if (saved_by.toStringRef() != name_)
+    throw Error(name_ + ": '" + file + "' holds the state of " + saved_by.toStringRef() + ", not of " + name_);
+  at::Tensor control = read_tensor(archive, "control_mean", file, name_);
+  if (context.screen && control.size(0) != context.screen->num_genes())
+    throw Error(name_ + ": model state '" + file + "' has " + std::to_string(control.size(0)) +
+                " genes but the screen has " + std::to_string(context.screen->num_genes()) +
+                "; load it with the data it was fitted on");
+  State loaded;
+  for (const std::string& key : state_names()) loaded[key] = read_tensor(archive, "state." + key, file, name_);
+  control_mean_ = control.to(at::kFloat).contiguous();
+  screen_ = context.screen;
+  try {
+    restore(loaded);
+  } catch (...) {
+    control_mean_ = at::Tensor();  // not fitted after a failed load
+    throw;
+  }
+}
+
+}  // namespace trellis::baselines

@@ -1,0 +1,68 @@
+// The two baselines that predict one profile for every condition.
+#include <ATen/ATen.h>
+
+#include "baseline.hpp"
+#include "baselines.hpp"
+#include "trellis/sdk/error.hpp"
+
+namespace trellis::baselines {
+
+namespace {
+
+using sdk::Error;
+
+/// Predicts the same profile for every condition.
+class ConstantPredictor : public Baseline {
+ public:
+  using Baseline::Baseline;
+
+  at::Tensor predict(const std::vector<sdk::Condition>& conditions) override {
+    require_fitted();
+    return profile_.unsqueeze(0).expand({static_cast<std::int64_t>(conditions.size()), profile_.size(0)}).clone();
+  }
+
+ protected:
+  State state() const override { return {{"profile", profile_}}; }
+  std::vector<std::string> state_names() const override { return {"profile"}; }
+  void restore(const State& state) override { profile_ = state.at("profile").to(at::kFloat); }
+
+  at::Tensor profile_;
+};
+
+/// no_change: the control mean.
+class NoChange : public ConstantPredictor {
+ public:
+  NoChange() : ConstantPredictor("predictor/no_change") {}
+  void fit(sdk::FitContext& context) override {
+    const at::Tensor control = begin_fit(context);
+    profile_ = control.clone();
+    control_mean_ = control;
+  }
+};
+
+/// mean: the control mean plus the mean delta of all training perturbations.
+class MeanDelta : public ConstantPredictor {
+ public:
+  MeanDelta() : ConstantPredictor("predictor/mean") {}
+  void fit(sdk::FitContext& context) override {
+    const at::Tensor control = begin_fit(context);
+    const sdk::Screen& screen = *context.screen;
+    at::Tensor sum = at::zeros_like(control);
+    std::int64_t n = 0;
+    for (std::int64_t c : context.train_conditions) {
+      if (screen.conditions.at(static_cast<std::size_t>(c)).is_control()) continue;
+      sum += condition_mean_of(context, c, name_) - control;
+      ++n;
+    }
+    if (n == 0) throw Error("predictor/mean needs at least one perturbed training condition");
+    profile_ = control + sum / static_cast<double>(n);
+    control_mean_ = control;
+  }
+};
+
+}  // namespace
+
+std::shared_ptr<sdk::Predictor> make_no_change(const sdk::Options&) { return std::make_shared<NoChange>(); }
+std::shared_ptr<sdk::Predictor> make_mean(const sdk::Options&) { return std::make_shared<MeanDelta>(); }
+
+}  // namespace trellis::baselines

@@ -1,0 +1,259 @@
+// predictor/linear: the bilinear ridge model of Ahlmann-Eltze et al. (2025),
+// following their reference script benchmark/src/run_linear_pretrained_model.R
+// (const-ae/linear_perturbation_prediction-Paper), function solve_y_axb.
+//
+// Data. X [G, n]: the pseudobulk of the n training conditions, always
+// including the control (the reference adds "ctrl" to the training set).
+// Y = X - control mean: the change of each training condition (the
+// control's column is 0).
+//
+// Embeddings. A [G, d]: gene embedding, one row per measured gene.
+// P [n, d]: perturbation embedding, one row per training condition.
+//  - features = "" (default): A = prcomp(X)$x with d = `dimension`, the PCA
+//    scores of the genes (rows of X) after centring each condition's column
+//    over genes, exactly as the reference's prcomp_irlba(X, n = pca_dim) on
+//    the training pseudobulk including the control. A perturbed gene's
+//    embedding is its own row of A, so only measured genes have one.
+//  - features = "<name>": the encoder output context.features[name]
+//    [universe, d] gives both A (rows of the measured genes) and the
+//    perturbation embeddings (rows of the perturbed genes), so perturbed
+//    genes that are not measured work too; `dimension` is not used.
+// A condition's row of P is the sum of its perturbed genes' embeddings
+// (METHODS.md; the reference embeds singles only and so leaves combinations
+// out of training). Genes without an embedding contribute zero: a
+// prediction for a condition with none is control + b. Training conditions
+// with no embedded gene at all are left out of Y, as the reference leaves out
+// conditions without a match; the control stays in with P = 0 (the
+// reference appends a zero "ctrl" column); their number is logged. When no
+// perturbed training condition has an embedded gene, K cannot be fitted: the
+// model then predicts control + the mean training delta (the `mean`
+// baseline) and warns.
+//
+// Closed form (solve_y_axb with A_ridge = B_ridge = lambda = `ridge`):
+//   b  = rowMeans(Y)                                   [G]
+//   Yc = Y - b
+//   K  = (A^T A + lambda I)^-1 A^T Yc P (P^T P + lambda I)^-1   [d, d]
+//   prediction(c) = control mean + b + A K p_c
+// Everything is computed in float64 and is deterministic (pca.hpp).
+#include <ATen/ATen.h>
+
+#include "baseline.hpp"
+#include "baselines.hpp"
+#include "pca.hpp"
+#include "trellis/sdk/error.hpp"
+#include "trellis/sdk/log.hpp"
+
+namespace trellis::baselines {
+
+namespace {
+
+using sdk::Error;
+
+class Linear : public Baseline {
+ public:
+  explicit Linear(const sdk::Options& options)
+      : Baseline("predictor/linear"),
+        dimension_(options.get_int("dimension")),
+        ridge_(options.get_double("ridge")),
+        features_(options.get_string("features")) {
+    if (dimension_ < 1) throw options.invalid("dimension", "must be at least 1");
+    if (ridge_ < 0) throw options.invalid("ridge", "must be zero or positive");
+  }
+
+  sdk::Requirements requirements() const override {
+    sdk::Requirements r;
+    if (!features_.empty()) r.features.push_back(features_);
+    return r;
+  }
+
+  void fit(sdk::FitContext& context) override {
+    const at::Tensor control = begin_fit(context).to(at::kDouble);
+    const sdk::Screen& screen = *context.screen;
+    const sdk::GeneTable* universe = context.genes ? context.genes : screen.genes;
+    if (!universe) throw Error(name_ + " needs the gene universe to fit");
+    const std::vector<std::int64_t>& measured = universe->measured();
+    const auto genes = control.size(0);
+    if (static_cast<std::int64_t>(measured.size()) != genes)
+      throw Error(name_ + ": the gene universe has " + std::to_string(measured.size()) +
+                  " measured genes but the control mean has " + std::to_string(genes));
+
+    // Training columns: the control first (appended when the split left it
+    // out), then the perturbed training conditions.
+    const std::int64_t control_index = screen.control_index();
+    std::vector<std::int64_t> columns{control_index};
+    for (std::int64_t c : context.train_conditions) {
+      if (c < 0 || c >= static_cast<std::int64_t>(screen.conditions.size()))
+        throw Error(name_ + ": training condition index " + std::to_string(c) + " is not a screen condition");
+      if (!screen.conditions[static_cast<std::size_t>(c)].is_control()) columns.push_back(c);
+    }
+    std::vector<at::Tensor> means;
+    for (std::int64_t c : columns)
+      means.push_back(c == control_index ? control : condition_mean_of(context, c, name_).to(at::kDouble));
+    const at::Tensor x = at::stack(means, 1);  // [G, n]
+
+    at::Tensor gene_embedding, table, embedded;
+    if (features_.empty()) {
+      const auto most = std::min<std::int64_t>(genes, x.size(1));
+      if (dimension_ > most)
+        throw Error(name_ + ": option 'dimension' = " + std::to_string(dimension_) +
+                    " is larger than possible: the PCA of the training pseudobulk (" + std::to_string(genes) +
+                    " genes x " + std::to_string(x.size(1)) + " training conditions with the control) has at most " +
+                    std::to_string(most) + " components; lower 'dimension' or train on more conditions");
+      gene_embedding = pca_scores(x, dimension_);
+      table = at::zeros({universe->size(), dimension_}, at::kDouble);
+      embedded = at::zeros({universe->size()}, at::kBool);
+      const at::Tensor rows = at::tensor(measured, at::kLong).reshape({genes});
+      table.index_copy_(0, rows, gene_embedding);
+      embedded.index_fill_(0, rows, true);
+    } else {
+      const auto found = context.features.find(features_);
+      if (found == context.features.end())
+        throw Error(name_ + ": option 'features' names '" + features_ +
+                    "', but no encoder output of that name was given; add it under [model.encoders] or set "
+                    "features = \"\" for the PCA embedding");
+      table = found->second.to(at::kDouble).contiguous();
+      if (table.dim() != 2 || table.size(0) != universe->size())
+        throw Error(name_ + ": feature '" + features_ + "' must be [universe genes = " +
+                    std::to_string(universe->size()) + ", d], got " + std::to_string(table.dim()) + " dimensions" +
+                    (table.dim() >= 1 ? " with " + std::to_string(table.size(0)) + " rows" : std::string()));
+      embedded = at::ones({universe->size()}, at::kBool);
+      gene_embedding = table.index_select(0, at::tensor(measured, at::kLong).reshape({genes}));
+    }
+    table_ = table;
+    embedded_ = embedded;
+
+    // Y and P over the training columns that have an embedding.
+    std::vector<at::Tensor> y_columns, p_rows;
+    std::int64_t perturbed = 0;
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+      const sdk::Condition& condition = screen.conditions[static_cast<std::size_t>(columns[i])];
+      std::int64_t parts = 0;
+      const at::Tensor p = embed(condition, parts);
+      if (!condition.is_control() && parts == 0) continue;  // no embedded gene: left out, as in the reference
+      perturbed += !condition.is_control();
+      y_columns.push_back(x.select(1, static_cast<std::int64_t>(i)) - control);
+      p_rows.push_back(p);
+    }
+    const std::int64_t d = gene_embedding.size(1);
+    gene_embedding_ = gene_embedding.contiguous();
+    if (perturbed == 0) {
+      // Nothing to learn K from: predict every condition as the control
+      // plus the mean training delta (the `mean` baseline), and say so.
+      sdk::log_warning(name_ + ": none of the " + std::to_string(columns.size() - 1) +
+                       " perturbed training conditions has a perturbed gene with an embedding" +
+                       (features_.empty() ? " (with the PCA embedding only measured genes have one; set option "
+                                            "'features' to an encoder output that covers the perturbed genes)"
+                                          : std::string()) +
+                       "; predicting control + the mean training delta for every condition");
+      center_ = (x.narrow(1, 1, x.size(1) - 1) - control.unsqueeze(1)).mean(1);
+      k_ = at::zeros({d, d}, at::kDouble);
+      control_mean_ = control.to(at::kFloat);  // marks the fit done
+      return;
+    }
+    const std::int64_t unembedded = static_cast<std::int64_t>(columns.size()) - 1 - perturbed;
+    if (unembedded > 0)
+      sdk::log_info(name_ + ": " + std::to_string(unembedded) + " of " + std::to_string(columns.size() - 1) +
+                    " perturbed training conditions have no embedded gene and are left out of the fit");
+    const at::Tensor y = at::stack(y_columns, 1);  // [G, m]
+    const at::Tensor p = at::stack(p_rows, 0);     // [m, d]
+    const at::Tensor& a = gene_embedding;          // [G, d]
+    const at::Tensor center = y.mean(1);
+    const at::Tensor yc = y - center.unsqueeze(1);
+    const at::Tensor eye = at::eye(d, at::kDouble);
+    try {
+      // K = (A^T A + lambda I)^-1 (A^T Yc P) (P^T P + lambda I)^-1; the right
+      // factor is symmetric, so K^T = (P^T P + lambda I)^-1 [(A^T A + lambda I)^-1 A^T Yc P]^T.
+      const at::Tensor left = at::linalg_solve(a.t().mm(a) + ridge_ * eye, a.t().mm(yc).mm(p));
+      k_ = at::linalg_solve(p.t().mm(p) + ridge_ * eye, left.t()).t().contiguous();
+    } catch (const c10::Error& e) {
+      throw Error(name_ + ": the ridge system is singular; set option 'ridge' above 0 (" +
+                  e.what_without_backtrace() + ")");
+    }
+    center_ = center;
+    control_mean_ = control.to(at::kFloat);  // marks the fit done
+  }
+
+  at::Tensor predict(const std::vector<sdk::Condition>& conditions) override {
+    require_fitted();
+    const auto d = k_.size(0);
+    at::Tensor p = at::zeros({static_cast<std::int64_t>(conditions.size()), d}, at::kDouble);
+    for (std::size_t r = 0; r < conditions.size(); ++r) {
+      std::int64_t parts = 0;
+      p[static_cast<std::int64_t>(r)].copy_(embed(conditions[r], parts));
+    }
+    const at::Tensor base = control_mean_.to(at::kDouble) + center_;               // [G]
+    return (base.unsqueeze(0) + p.mm(gene_embedding_.mm(k_).t())).to(at::kFloat);  // [n, G]
+  }
+
+ protected:
+  State state() const override {
+    return {{"gene_embedding", gene_embedding_}, {"K", k_}, {"center", center_},
+            {"perturbation_table", table_}, {"embedded", embedded_}};
+  }
+  std::vector<std::string> state_names() const override {
+    return {"gene_embedding", "K", "center", "perturbation_table", "embedded"};
+  }
+  void restore(const State& state) override {
+    gene_embedding_ = state.at("gene_embedding").to(at::kDouble);
+    k_ = state.at("K").to(at::kDouble);
+    center_ = state.at("center").to(at::kDouble);
+    table_ = state.at("perturbation_table").to(at::kDouble);
+    embedded_ = state.at("embedded").to(at::kBool).contiguous();
+    const auto genes = control_mean_.size(0);
+    if (gene_embedding_.dim() != 2 || gene_embedding_.size(0) != genes || k_.dim() != 2 ||
+        k_.size(0) != gene_embedding_.size(1) || k_.size(1) != k_.size(0) || center_.size(0) != genes ||
+        table_.dim() != 2 || table_.size(1) != k_.size(0) || embedded_.size(0) != table_.size(0))
+      throw Error(name_ + ": the saved state's tensors do not fit together; fit the model again");
+  }
+
+ private:
+  /// A condition's perturbation embedding [d]: the sum of its perturbed
+  /// genes' rows; genes without an embedding add zero. `parts` counts the
+  /// genes that have one.
+  at::Tensor embed(const sdk::Condition& condition, std::int64_t& parts) const {
+    if (condition.gene_indices.size() != condition.genes.size())
+      throw Error(name_ + ": condition '" + condition.name + "' has genes without universe indices");
+    at::Tensor sum = at::zeros({table_.size(1)}, at::kDouble);
+    const auto* has = embedded_.data_ptr<bool>();
+    for (std::size_t i = 0; i < condition.gene_indices.size(); ++i) {
+      const std::int64_t g = condition.gene_indices[i];
+      if (g < 0 || g >= table_.size(0))
+        throw Error(name_ + ": gene '" + condition.genes[i] + "' of condition '" + condition.name +
+                    "' is outside the gene universe the model was fitted on (" + std::to_string(table_.size(0)) +
+                    " genes)");
+      if (!has[g]) continue;
+      sum += table_[g];
+      ++parts;
+    }
+    return sum;
+  }
+
+  std::int64_t dimension_;
+  double ridge_;
+  std::string features_;
+  at::Tensor gene_embedding_;  ///< A [G, d]
+  at::Tensor k_;               ///< K [d, d]
+  at::Tensor center_;          ///< b [G]
+  at::Tensor table_;           ///< [universe, d] embedding of each gene as a perturbation
+  at::Tensor embedded_;        ///< [universe] bool: the gene has an embedding
+};
+
+}  // namespace
+
+sdk::OptionSchema linear_options() {
+  sdk::OptionSchema schema;
+  schema.add("dimension", std::int64_t{10},
+             "Number of principal components of the training pseudobulk used as the gene and perturbation "
+             "embedding (ignored when 'features' is set)");
+  schema.add("ridge", 0.1, "Ridge penalty lambda of the closed-form solution for K");
+  schema.add("features", "",
+             "Name of an encoder output [universe genes, d] to use as the gene and perturbation embedding "
+             "instead of PCA (covers perturbed genes that are not measured); empty = PCA");
+  return schema;
+}
+
+std::shared_ptr<sdk::Predictor> make_linear(const sdk::Options& options) {
+  return std::make_shared<Linear>(options);
+}
+
+}  // namespace trellis::baselines

@@ -1,0 +1,16 @@
+// The metric/* plugin: every metric of METHODS.md "Metrics".
+#include "metrics.hpp"
+
+namespace trellis::metrics {
+namespace {
+void register_components(sdk::Registrar& r) {
+  register_pointwise(r);
+  register_direction(r);
+  register_rank(r);
+  register_distribution(r);
+}
+}  // namespace
+}  // namespace trellis::metrics
+
+TRELLIS_PLUGIN("metrics", "0.1.0", "Evaluation metrics: GEARS, GRAPE, Ahlmann-Eltze, rank, distributional", "MIT",
+               trellis::metrics::register_components)

@@ -1,0 +1,81 @@
+// Reading metric inputs and the small numeric helpers the metrics share.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include <ATen/ATen.h>
+
+#include "metrics.hpp"
+#include "trellis/sdk/error.hpp"
+
+namespace trellis::metrics {
+
+std::vector<double> to_doubles(const at::Tensor& t) {
+  const at::Tensor d = t.detach().to(at::kCPU).to(at::kDouble).contiguous();
+  const double* p = d.data_ptr<double>();
+  return std::vector<double>(p, p + d.numel());
+}
+
+namespace {
+std::string shape_of(const at::Tensor& t) {
+  if (!t.defined()) return "undefined";
+  std::string s = "[";
+  for (std::int64_t i = 0; i < t.dim(); ++i) s += (i ? ", " : "") + std::to_string(t.size(i));
+  return s + "]";
+}
+}  // namespace
+
+Profiles read_profiles(const sdk::MetricInput& input, const char* metric) {
+  const std::pair<const char*, const at::Tensor*> parts[] = {
+      {"predicted", &input.predicted}, {"observed", &input.observed}, {"control", &input.control}};
+  const std::int64_t g = input.observed.defined() && input.observed.dim() == 1 ? input.observed.size(0) : -1;
+  for (const auto& [name, t] : parts)
+    if (!t->defined() || t->dim() != 1 || t->size(0) != g || g <= 0)
+      throw sdk::Error(std::string("metric/") + metric + ": input '" + name + "' must be a vector [G] like " +
+                       "'observed' (" + shape_of(input.observed) + "), got " + shape_of(*t));
+  return Profiles{to_doubles(input.predicted), to_doubles(input.observed), to_doubles(input.control)};
+}
+
+void check_indices(const std::vector<std::int64_t>& indices, std::size_t genes, const char* metric) {
+  for (std::int64_t i : indices)
+    if (i < 0 || static_cast<std::size_t>(i) >= genes)
+      throw sdk::Error(std::string("metric/") + metric + ": gene index " + std::to_string(i) +
+                       " in the DE ranking is out of range (the profiles have " + std::to_string(genes) + " genes)");
+}
+
+std::vector<std::int64_t> first_k(const std::vector<std::int64_t>& ranking, std::size_t k) {
+  return std::vector<std::int64_t>(ranking.begin(), ranking.begin() + static_cast<std::ptrdiff_t>(std::min(k, ranking.size())));
+}
+
+double prediction_pearson(const std::vector<double>& predicted, const std::vector<double>& observed) {
+  const double r = pearson(predicted, observed);
+  if (!std::isnan(r) || predicted.size() < 2 || predicted.size() != observed.size()) return r;
+  const bool observed_varies =
+      std::any_of(observed.begin(), observed.end(), [&](double v) { return v != observed.front(); });
+  return observed_varies ? 0.0 : r;
+}
+
+double pearson(const std::vector<double>& x, const std::vector<double>& y) {
+  const std::size_t n = x.size();
+  if (n < 2 || y.size() != n) return std::numeric_limits<double>::quiet_NaN();
+  double mx = 0, my = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    mx += x[i];
+    my += y[i];
+  }
+  mx /= static_cast<double>(n);
+  my /= static_cast<double>(n);
+  double sxy = 0, sxx = 0, syy = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double a = x[i] - mx, b = y[i] - my;
+    sxy += a * b;
+    sxx += a * a;
+    syy += b * b;
+  }
+  if (sxx <= 0 || syy <= 0) return std::numeric_limits<double>::quiet_NaN();
+  // Clamp: rounding can push |r| a hair above 1 for (anti)parallel vectors.
+  return std::max(-1.0, std::min(1.0, sxy / std::sqrt(sxx * syy)));
+}
+
+}  // namespace trellis::metrics
