@@ -23,10 +23,29 @@ sdk::TrainingSettings resolve_settings(sdk::TrainingSettings defaults, const nlo
                                        const std::string& where);
 nlohmann::json to_json(const sdk::TrainingSettings& settings);
 
+/// The learning rate of 1-based `epoch`: a pure function of the epoch and the
+/// settings, so a resumed run follows the same schedule. "none": constant;
+/// "step": lr * gamma^floor((epoch-1)/step_size); "cosine": annealed from lr
+/// at epoch 1 towards 0 over `epochs`, lr * (1 + cos(pi (epoch-1) / epochs)) / 2.
+double learning_rate_at(const sdk::TrainingSettings& settings, std::int64_t epoch);
+
+/// Parameter initialisation happens in the predictor's prepare(), before
+/// train() is called, so the host must seed torch (torch::manual_seed(seed))
+/// before NeuralPredictor::fit for a reproducible run. Inside train() all
+/// sampling and shuffling use a std::mt19937_64 seeded from `seed`.
 struct TrainerOptions {
   sdk::TrainingSettings settings;
-  std::filesystem::path checkpoint_dir;  ///< last.pt and best.pt go here (created)
-  bool resume = false;                   ///< continue from checkpoint_dir/last.pt
+  /// last.pt (every epoch: everything needed to resume) and best.pt (the best
+  /// validation epoch's parameters, NeuralPredictor::save format) go here;
+  /// created when missing. Empty: no checkpoints are written.
+  std::filesystem::path checkpoint_dir;
+  /// Continue from checkpoint_dir/last.pt after its epoch: the parameters,
+  /// optimiser moments, best score, patience count, the sampling generator
+  /// and torch's CPU generator (dropout) are restored, so with the same
+  /// settings, seed and thread count the result equals an uninterrupted run.
+  /// (The cosine schedule depends on `epochs`: changing it on resume changes
+  /// the remaining rates.)
+  bool resume = false;
   std::uint64_t seed = 0;
   /// Scores the model on the validation conditions with
   /// settings.early_stopping_metric; unset or no validation conditions:
@@ -38,7 +57,7 @@ struct TrainerOptions {
 
 /// What happened, for logs and the run directory.
 struct TrainingReport {
-  std::int64_t epochs_run = 0;
+  std::int64_t epochs_run = 0;          ///< the last epoch completed (counting epochs before a resume)
   std::int64_t best_epoch = -1;          ///< 1-based; -1 without validation
   double best_score = 0.0;
   bool stopped_early = false;
@@ -51,7 +70,10 @@ class Trainer : public sdk::TrainingLoop {
  public:
   /// `context` must outlive the trainer (screen, train/val conditions, means).
   Trainer(const sdk::FitContext& context, TrainerOptions options);
-  /// Trains; on return the model holds its best epoch's parameters.
+  /// Trains; on return the model holds its best epoch's parameters (the
+  /// last epoch's without validation). Throws sdk::Error when the loss
+  /// becomes NaN or infinite (naming the epoch, step and conditions), and on
+  /// resume when last.pt is missing or does not match the model.
   void train(sdk::NeuralPredictor& model) override;
   const TrainingReport& report() const { return report_; }
 
