@@ -10,11 +10,11 @@ copyright = "The Trellis authors, MIT licence"
 version = os.environ.get("TRELLIS_VERSION", "")
 release = version
 
-extensions = ["breathe"]
+extensions = ["breathe", "myst_parser"]
 
 root_doc = "index"
 source_suffix = {".rst": "restructuredtext"}
-exclude_patterns = ["_build", "README.md", "Thumbs.db", ".DS_Store"]
+exclude_patterns = ["_build", "README.md", "results", "Thumbs.db", ".DS_Store"]
 templates_path = []
 
 primary_domain = "cpp"

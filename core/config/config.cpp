@@ -188,6 +188,8 @@ toml::table defaults() {
       {"device", "cpu"},
       {"plugin_path", toml::array{}},
       {"model", toml::table{}},
+      {"train", toml::table{}},
+      {"eval", toml::table{}},
   };
 }
 
@@ -230,8 +232,11 @@ void apply_override(toml::table& config, const std::string& assignment) {
   }
   const std::string& leaf = parts.back();
   if (leaf.empty()) throw ConfigError("--set " + assignment + ": empty key");
-  const bool component_table = table->contains("type");
-  if (!table->contains(leaf) && !component_table)
+  // Component tables and [train] / [eval] check their own keys when used
+  // (with the nearest key suggested), so new keys are accepted there.
+  const bool open_table =
+      table->contains("type") || (parts.size() == 2 && (parts[0] == "train" || parts[0] == "eval"));
+  if (!table->contains(leaf) && !open_table)
     throw ConfigError(unknown_key_message(assignment, prefix, leaf, *table));
   toml::table parsed = parse_value(assignment.substr(eq + 1));
   table->insert_or_assign(leaf, *parsed.get("value"));

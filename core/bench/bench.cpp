@@ -1,0 +1,46 @@
+#include "trellis/bench/bench.hpp"
+
+#include <algorithm>
+
+#include "trellis/bench/cells.hpp"
+#include "trellis/bench/report.hpp"
+#include "trellis/bench/summary.hpp"
+#include "trellis/util/atomic_file.hpp"
+
+namespace trellis::core::bench {
+
+BenchResults write_outputs(const BenchConfig& config, const std::filesystem::path& out, int jobs,
+                           const std::string& date) {
+  std::vector<CellId> ids;
+  for (const auto& cell : plan_cells(config)) ids.push_back(cell.id);
+  const BenchResults results = collect(out, ids);
+
+  util::write_file_atomic(out / "results.csv", results_csv(tidy_rows(results, config.metrics)));
+  util::write_file_atomic(out / "failures.csv", failures_csv(results.failures));
+
+  std::vector<std::string> order;
+  for (const auto& e : config.experiments) order.push_back(e.label);
+  std::vector<std::string> headline = config.report.headline;
+  if (!config.metrics.empty()) {
+    // Restricted metrics restrict the tables too.
+    std::vector<std::string> kept;
+    for (const auto& m : headline)
+      if (std::find(config.metrics.begin(), config.metrics.end(), m) != config.metrics.end()) kept.push_back(m);
+    headline = kept;
+  }
+  const auto tables = build_tables(results, order, headline);
+
+  ReportContext context;
+  context.summary = SummaryContext{config.name, config.baselines, config.seeds.size()};
+  context.bench_file = config.file.string();
+  context.date = date;
+  context.seeds = config.seeds;
+  context.jobs = jobs;
+  context.metric = config.report.metric;
+  context.conditions = config.report.conditions;
+  util::write_file_atomic(out / "summary.md", summary_markdown(context.summary, tables, results.failures));
+  util::write_file_atomic(out / "report.html", report_html(context, results, tables));
+  return results;
+}
+
+}  // namespace trellis::core::bench

@@ -1,0 +1,146 @@
+// Data, split, model parts and FitContext: everything before fit().
+#include "trellis/experiment/prepare.hpp"
+
+#include <map>
+
+#include <ATen/ATen.h>
+#include <spdlog/spdlog.h>
+
+#include "trellis/config/config.hpp"
+#include "trellis/sdk/context.hpp"
+#include "trellis/sdk/encoder.hpp"
+#include "trellis/sdk/error.hpp"
+#include "trellis/sdk/graph_constructor.hpp"
+#include "trellis/sdk/relation.hpp"
+#include "trellis/sdk/suggest.hpp"
+#include "trellis/split/condition_sets.hpp"
+#include "trellis/split/split_io.hpp"
+
+namespace trellis::core::experiment {
+
+namespace {
+
+// Splits the perturbed conditions as [split] says (type default
+// "simulation", seed default the experiment's seed).
+void split_conditions(const toml::table& config, const plugin::PluginHost& host, Prepared& p) {
+  nlohmann::json options = nlohmann::json::object();
+  if (const auto* t = config.get_as<toml::table>("split")) options = config::to_json(*t);
+  p.split_type = options.value("type", std::string("simulation"));
+  p.split_seed = options.value("seed", config["seed"].value_or<std::int64_t>(0));
+  options.erase("type");
+  options.erase("seed");
+  const auto splitter = host.create<sdk::Splitter>(sdk::Kind::splitter, p.split_type, options, "[split]");
+  std::vector<sdk::Condition> perturbed;
+  for (const auto& c : p.screen().conditions)
+    if (!c.is_control()) perturbed.push_back(c);
+  p.split = splitter->split(perturbed, p.split_seed);
+  split::validate_split(p.split, perturbed, "[split] (" + p.split_type + ")");
+}
+
+void log_split(const Prepared& p) {
+  std::map<std::string, std::int64_t> cells;
+  const sdk::Screen& screen = p.screen();
+  for (std::size_t i = 0; i < screen.conditions.size(); ++i)
+    if (!screen.conditions[i].is_control())
+      cells[screen.conditions[i].name] = screen.cells_of(static_cast<std::int64_t>(i)).size(0);
+  spdlog::info("split ({}, seed {}):\n{}", p.split_type, p.split_seed, split::summarise(p.split, cells));
+}
+
+at::Tensor dense_tensor(const preprocess::DenseMatrix& m) {
+  return at::from_blob(const_cast<float*>(m.values.data()), {m.rows, m.cols}, at::kFloat).clone();
+}
+
+// Features in name order (each encoder sees the features built before it),
+// then graphs, relation-typed when a typer is configured.
+void build_inputs(Prepared& p, std::uint64_t seed) {
+  sdk::BuildContext build;
+  build.genes = &p.loaded.data->genes;
+  build.screen = &p.screen();
+  build.train_conditions = p.train;
+  build.seed = seed;
+  const std::int64_t universe = build.genes->size();
+  for (const auto& [name, encoder] : p.model.encoders) {
+    at::Tensor feature = encoder->encode(build);
+    if (feature.dim() != 2 || feature.size(0) != universe)
+      throw sdk::Error("[model.encoders." + name + "] returned a tensor of " + std::to_string(feature.dim()) +
+                       " dimensions with " + std::to_string(feature.dim() > 0 ? feature.size(0) : 0) +
+                       " rows; expected [" + std::to_string(universe) + " genes, features]");
+    spdlog::info("feature '{}': {} genes x {}", name, feature.size(0), feature.size(1));
+    build.features[name] = feature;
+  }
+  for (const auto& [name, constructor] : p.model.graphs) {
+    sdk::Graph graph = constructor->build(build);
+    if (p.model.relations) graph = p.model.relations->assign(graph, *build.genes);
+    graph.validate();
+    spdlog::info("graph '{}': {} nodes, {} edges", name, graph.num_nodes, graph.edge_index.size(1));
+    p.context.graphs[name] = graph;
+  }
+  p.context.features = build.features;
+}
+
+}  // namespace
+
+std::vector<std::int64_t> condition_indices(const sdk::Screen& screen, const std::vector<std::string>& names,
+                                            const std::string& where) {
+  std::vector<std::int64_t> out;
+  out.reserve(names.size());
+  for (const auto& name : names) {
+    const auto index = screen.find_condition(name);
+    if (!index) {
+      std::vector<std::string> known;
+      for (const auto& c : screen.conditions) known.push_back(c.name);
+      const std::string near = sdk::closest_match(name, known);
+      throw sdk::Error(where + ": condition '" + name + "' is not in the data" +
+                       (near.empty() ? std::string() : " (did you mean '" + near + "'?)"));
+    }
+    out.push_back(*index);
+  }
+  return out;
+}
+
+std::vector<std::string> measured_gene_names(const sdk::Screen& screen) {
+  std::vector<std::string> names;
+  for (std::int64_t g : screen.genes->measured()) names.push_back(screen.genes->at(g).symbol);
+  return names;
+}
+
+std::unique_ptr<Prepared> prepare(const toml::table& config, const plugin::PluginHost& host,
+                                  const std::optional<sdk::Split>& saved_split) {
+  const auto* data_table = config.get_as<toml::table>("data");
+  if (!data_table) throw sdk::Error("the config has no [data] table; an experiment needs a dataset to fit on");
+  auto p = std::make_unique<Prepared>();
+  p->loaded = data::load_screen(data::parse_data_config(config::to_json(*data_table)), host);
+  spdlog::info("data:\n{}", data::describe(p->loaded));
+
+  if (saved_split) {
+    p->split = *saved_split;
+  } else {
+    split_conditions(config, host, *p);
+    log_split(*p);
+  }
+  const sdk::Screen& screen = p->screen();
+  p->train = condition_indices(screen, p->split.train, "split train set");
+  p->val = condition_indices(screen, p->split.val, "split validation set");
+  p->test = condition_indices(screen, p->split.test, "split test set");
+  if (p->test.empty())
+    throw sdk::Error("the split (" + p->split_type + ") has an empty test set: nothing would be evaluated; "
+                     "choose another [split] type or fraction");
+  if (p->train.empty()) throw sdk::Error("the split (" + p->split_type + ") has an empty training set");
+
+  p->model = model::assemble(config, host);
+  const std::uint64_t seed = static_cast<std::uint64_t>(config["seed"].value_or<std::int64_t>(0));
+  build_inputs(*p, seed);
+
+  sdk::FitContext& ctx = p->context;
+  ctx.genes = &p->loaded.data->genes;
+  ctx.screen = &screen;
+  ctx.train_conditions = p->train;
+  ctx.val_conditions = p->val;
+  ctx.condition_means = dense_tensor(p->loaded.preprocessed.pseudobulk.means);
+  ctx.control_mean = ctx.condition_means[p->loaded.preprocessed.control].clone();
+  ctx.structure_learner = p->model.gsl;
+  ctx.seed = seed;
+  return p;
+}
+
+}  // namespace trellis::core::experiment

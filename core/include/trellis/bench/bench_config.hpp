@@ -1,0 +1,59 @@
+#pragma once
+// A bench: a grid of experiments x datasets x split seeds, read from TOML
+// (format documented in configs/bench/baselines.toml).
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <toml++/toml.h>
+
+namespace trellis::core::bench {
+
+/// A model config and the label it is reported under (its file stem).
+struct Experiment {
+  std::string label;
+  std::filesystem::path config;  ///< absolute
+};
+
+/// A data config, labelled by its [data].name (else its file stem), split as
+/// its [split].type says (default "simulation").
+struct Dataset {
+  std::string label;
+  std::string split;
+  std::filesystem::path config;  ///< absolute
+};
+
+/// The [report] table.
+struct ReportOptions {
+  std::string metric = "pearson_delta_de";  ///< per-condition distribution plot
+  int conditions = 4;                       ///< conditions with a predicted-vs-observed scatter
+  /// Columns of the summary tables (those present in the results), also the
+  /// metrics the rank aggregation averages over.
+  std::vector<std::string> headline = {"mse", "pearson_delta", "pearson_delta_de", "mse_de",
+                                       "frac_correct_direction_20", "l2_top1000_control", "rank"};
+};
+
+struct BenchConfig {
+  std::filesystem::path file;  ///< absolute
+  std::string name;
+  std::vector<Experiment> experiments;
+  std::vector<Dataset> datasets;
+  std::vector<std::int64_t> seeds;
+  std::vector<std::string> metrics;    ///< empty: all
+  std::vector<std::string> baselines;  ///< experiment labels
+  toml::table set;                     ///< merged into every cell's config
+  ReportOptions report;
+
+  bool is_baseline(const std::string& experiment) const;
+};
+
+/// Reads a bench file, after applying `overrides` (KEY=VALUE, as `--set`
+/// does for other configs) to it. Errors name the file and key and say how
+/// to fix them: missing config files, empty or repeated seeds, repeated
+/// labels, unknown keys (nearest suggested), a baseline that no experiment
+/// provides.
+BenchConfig parse_bench_config(const std::filesystem::path& file, const std::vector<std::string>& overrides = {});
+
+}  // namespace trellis::core::bench
