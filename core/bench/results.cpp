@@ -12,11 +12,13 @@
 #include "trellis/io/tables.hpp"
 #include "trellis/sdk/error.hpp"
 #include "trellis/util/atomic_file.hpp"
+#include "trellis/util/csv.hpp"
 
 namespace trellis::core::bench {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+using util::csv_field;
 
 namespace {
 
@@ -161,16 +163,6 @@ std::vector<Row> tidy_rows(const BenchResults& results, const std::vector<std::s
         if (wanted(metric)) rows.push_back({cell.id, subgroup, metric, value});
   }
   return rows;
-}
-
-std::string csv_field(const std::string& value) {
-  if (value.find_first_of(",\"\n\r") == std::string::npos) return value;
-  std::string quoted = "\"";
-  for (char c : value) {
-    if (c == '"') quoted += '"';
-    quoted += c;
-  }
-  return quoted + "\"";
 }
 
 std::string format_double(double value) {

@@ -13,10 +13,13 @@
 #include "trellis/sdk/error.hpp"
 #include "trellis/sdk/suggest.hpp"
 #include "trellis/util/atomic_file.hpp"
+#include "trellis/util/csv.hpp"
 
 namespace trellis::core::eval {
 
 namespace {
+
+using util::csv_field;
 
 std::string direction_name(sdk::Direction d) {
   return d == sdk::Direction::higher_is_better ? "higher_is_better" : "lower_is_better";
@@ -30,14 +33,6 @@ std::string number(double v) {
     if (std::strtod(buf, nullptr) == v) break;
   }
   return buf;
-}
-
-/// RFC 4180 quoting when a field needs it.
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string q = "\"";
-  for (char ch : s) q += ch == '"' ? std::string("\"\"") : std::string(1, ch);
-  return q + "\"";
 }
 
 /// The metrics of `row` in evaluation order, as an ordered JSON object.

@@ -9,10 +9,13 @@
 #include "trellis/io/h5ad.hpp"
 #include "trellis/sdk/error.hpp"
 #include "trellis/util/atomic_file.hpp"
+#include "trellis/util/csv.hpp"
 
 namespace trellis::core::experiment {
 
 namespace {
+
+using util::csv_field;
 
 // Predictions are dense: every value is stored (zeros included) so readers
 // see exactly the predicted matrix.
@@ -36,13 +39,6 @@ sdk::CsrMatrix dense_csr(const at::Tensor& values) {
   }
   m.indptr[static_cast<std::size_t>(m.rows)] = nnz;
   return m;
-}
-
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
 }
 
 std::string to_csv(const PredictionTable& table, const at::Tensor& v) {

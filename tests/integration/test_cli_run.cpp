@@ -197,6 +197,16 @@ TEST_CASE("run: a neural predictor trains with checkpoints; --resume checks the 
   CHECK(info["training"]["val_score"].size() == 3);
   CHECK(info["training"]["settings"]["early_stopping_metric"] == "mse");
 
+  // The saved model reloads (prepare + parameters) and predicts what the
+  // run predicted for its first test condition.
+  const auto run_pred = trellis::core::io::read_h5ad(out / "predictions.h5ad");
+  const std::string first = run_pred.obs.index.at(0);
+  const fs::path h5ad = dir.path() / "neural_pred.h5ad";
+  r = run_trellis(plugins + "predict --run " + out.string() + " --perturb '" + first + "' --out " + h5ad.string());
+  REQUIRE(r.exit_code == 0);
+  const auto p = trellis::core::io::read_h5ad(h5ad);
+  for (std::size_t g : {0u, 100u, 499u}) CHECK(p.X.values[g] == Approx(run_pred.X.values[g]).margin(1e-6));
+
   // A different config: refused, naming the keys that differ.
   r = run_trellis(plugins + "--threads 1 run " + config.string() + " --out " + out.string() +
                   " --resume --set train.learning_rate=0.5 --set seed=4");

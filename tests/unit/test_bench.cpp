@@ -7,6 +7,7 @@
 
 #include "catch.hpp"
 #include "support.hpp"
+#include "trellis/util/csv.hpp"
 #include "trellis/bench/bench.hpp"
 #include "trellis/bench/bench_config.hpp"
 #include "trellis/bench/cells.hpp"
@@ -281,7 +282,8 @@ TEST_CASE("bench results: results.csv and failures.csv exact content", "[bench]"
         "a,d,simulation,1,all,pearson,0.25\n");
   CHECK(failures_csv({CellFailure{CellId{"m", "d", "s", 2}, "exit 1: said \"no\", twice"}}) ==
         "experiment,dataset,split,seed,error\nm,d,s,2,\"exit 1: said \"\"no\"\", twice\"\n");
-  CHECK(csv_field("plain") == "plain");
+  CHECK(trellis::core::util::csv_field("plain") == "plain");
+  CHECK(trellis::core::util::csv_field("a,\"b\"") == "\"a,\"\"b\"\"\"");
   CHECK(format_double(0.1) == "0.1");
   CHECK(format_double(1.0 / 3) == "0.3333333333333333");
 }

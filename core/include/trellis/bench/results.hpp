@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+
 #include <vector>
 
 #include "trellis/bench/cells.hpp"
@@ -74,8 +75,7 @@ std::vector<Row> tidy_rows(const BenchResults& results, const std::vector<std::s
 std::string results_csv(const std::vector<Row>& rows);
 /// CSV text with columns experiment,dataset,split,seed,error.
 std::string failures_csv(const std::vector<CellFailure>& failures);
-/// A CSV field, quoted when it holds a comma, quote or line break.
-std::string csv_field(const std::string& value);
+
 /// Shortest text that reads back as the same double.
 std::string format_double(double value);
 

@@ -1,0 +1,12 @@
+#pragma once
+// Writing CSV fields.
+
+#include <string>
+
+namespace trellis::core::util {
+
+/// `value` as one CSV field: quoted (RFC 4180, inner quotes doubled) only
+/// when it holds a comma, a quote or a line break.
+std::string csv_field(const std::string& value);
+
+}  // namespace trellis::core::util
