@@ -40,5 +40,6 @@ void add_predict_command(CLI::App& app, GlobalOptions& global);
 void add_data_command(CLI::App& app, GlobalOptions& global);
 void add_simulate_command(CLI::App& app, GlobalOptions& global);
 void add_bench_command(CLI::App& app, GlobalOptions& global);
+void add_graph_command(CLI::App& app, GlobalOptions& global);
 
 }  // namespace trellis::core::cli

@@ -139,6 +139,7 @@ std::unique_ptr<Prepared> prepare(const toml::table& config, const plugin::Plugi
   ctx.condition_means = dense_tensor(p->loaded.preprocessed.pseudobulk.means);
   ctx.control_mean = ctx.condition_means[p->loaded.preprocessed.control].clone();
   ctx.structure_learner = p->model.gsl;
+  ctx.relation_typer = p->model.relations;
   ctx.seed = seed;
   return p;
 }

@@ -20,6 +20,7 @@
 #include "trellis/sdk/error.hpp"
 #include "trellis/split/split_io.hpp"
 #include "trellis/train/trainer.hpp"
+#include "trellis/eval/structure_recovery.hpp"
 #include "trellis/util/atomic_file.hpp"
 #include "trellis_git_commit.hpp"
 
@@ -124,6 +125,15 @@ void flatten(const nlohmann::json& j, const std::string& prefix, std::map<std::s
   }
 }
 
+// The model's input graphs as gene-symbol TSVs, for inspection and for
+// `trellis graph score`.
+void write_graphs(const Prepared& p, const fs::path& folder) {
+  if (p.context.graphs.empty()) return;
+  fs::create_directories(folder);
+  for (const auto& [name, graph] : p.context.graphs)
+    eval::write_graph_tsv(graph, p.loaded.data->genes, folder / (name + ".tsv"));
+}
+
 }  // namespace
 
 std::vector<std::string> differing_keys(const toml::table& a, const toml::table& b) {
@@ -153,6 +163,7 @@ RunResult run(const toml::table& config, const plugin::PluginHost& host, const R
   Prepared& p = *prepared;
   split::write_split(p.split, dir / "split.toml");
   preprocess::save_preprocessed(dir, p.loaded.preprocessed);
+  write_graphs(p, dir / "graphs");
   const sdk::Screen& screen = p.screen();
   const preprocess::Preprocessed& pre = p.loaded.preprocessed;
   const std::uint64_t seed = p.context.seed;

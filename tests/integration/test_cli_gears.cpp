@@ -4,6 +4,7 @@
 // the saved model for a combination.
 #include "catch.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 
@@ -46,6 +47,14 @@ TEST_CASE("trellis run: GEARS on Norman19 for two epochs, then predict a combina
   CHECK(second < first);
   const auto metrics = nlohmann::json::parse(read_text(out / "metrics.json"));
   CHECK(std::isfinite(metrics["overall"]["mse_de"].get<double>()));
+
+  // The input graphs are saved as TSVs, one line per edge the log reported.
+  for (const std::string name : {"go", "coexpression"}) {
+    const std::string text = read_text(out / "graphs" / (name + ".tsv"));
+    REQUIRE(text.rfind("source\ttarget\tweight\trelation\n", 0) == 0);
+    const auto lines = std::count(text.begin(), text.end(), '\n') - 1;
+    CHECK_THAT(r.output, Contains("graph '" + name + "': ") && Contains(" nodes, " + std::to_string(lines) + " edges"));
+  }
 
   const fs::path csv = dir.path() / "pred.csv";
   r = run_trellis("predict --run " + out.string() + " --perturb KLF1+CEBPE --out " + csv.string());

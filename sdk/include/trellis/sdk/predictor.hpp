@@ -15,6 +15,7 @@
 #include "trellis/sdk/export.hpp"
 #include "trellis/sdk/graph.hpp"
 #include "trellis/sdk/gsl.hpp"
+#include "trellis/sdk/relation.hpp"
 
 namespace trellis::sdk {
 
@@ -73,6 +74,9 @@ struct TRELLIS_SDK_API FitContext {
   std::map<std::string, at::Tensor> features;
   std::map<std::string, Graph> graphs;
   std::shared_ptr<StructureLearner> structure_learner;  ///< null unless required
+  /// The [model.relations] typer the graphs were typed with (null when none):
+  /// a predictor re-types graphs a structure learner creates with it.
+  std::shared_ptr<RelationTyper> relation_typer;
   TrainingLoop* trainer = nullptr;
   std::uint64_t seed = 0;
   std::string run_dir;

@@ -1,0 +1,106 @@
+// Structure recovery scores (core/eval/structure_recovery) on hand-worked
+// graphs, and `trellis graph score` end to end.
+#include "catch.hpp"
+
+#include <fstream>
+
+#include "support.hpp"
+#include "trellis/eval/structure_recovery.hpp"
+#include "trellis/sdk/error.hpp"
+
+using namespace trellis::core::eval;
+using Catch::Contains;
+using Catch::Matchers::WithinAbs;
+using trellis::test::run_trellis;
+using trellis::test::TempDir;
+
+namespace {
+
+EdgeList edges(std::vector<std::tuple<std::string, std::string, double>> list) {
+  EdgeList out;
+  for (const auto& [a, b, w] : list) {
+    out.source.push_back(a);
+    out.target.push_back(b);
+    out.weight.push_back(w);
+  }
+  return out;
+}
+
+const std::vector<std::string> nodes = {"A", "B", "C", "D"};  // 6 undirected pairs
+
+}  // namespace
+
+TEST_CASE("structure recovery: AUPRC and early precision of a ranked graph", "[structure_recovery]") {
+  // Truth A-B, C-D: density 2/6. Ranked graph: A-B (hit), A-C (miss), D-C
+  // (hit; direction does not matter); B-X names a gene outside the nodes.
+  // AP = (1/1 + 2/3) / 2 = 0.8333; top-2 pairs hold 1 hit: precision 0.5.
+  const auto truth = edges({{"A", "B", 1}, {"D", "C", 1}});
+  const auto graph = edges({{"A", "B", 0.9}, {"A", "C", -0.8}, {"D", "C", 0.5}, {"B", "X", 5}});
+  const RecoveryScore s = score_recovery(graph, truth, nodes);
+  CHECK(s.edges == 3);
+  CHECK(s.true_edges == 2);
+  CHECK_THAT(s.density, WithinAbs(1.0 / 3, 1e-12));
+  CHECK_THAT(s.auprc, WithinAbs((1.0 + 2.0 / 3) / 2, 1e-12));
+  CHECK_THAT(s.auprc_ratio, WithinAbs(2.5, 1e-12));
+  CHECK_THAT(s.early_precision, WithinAbs(0.5, 1e-12));
+  CHECK_THAT(s.early_precision_ratio, WithinAbs(1.5, 1e-12));
+}
+
+TEST_CASE("structure recovery: pairs a graph lacks rank last in random order", "[structure_recovery]") {
+  // Graph A-C only (a miss). The 5 other pairs hold both true edges; in
+  // expectation they sit at 1 + i * 6 / 3 = 3 and 5: AP = (1/3 + 2/5) / 2.
+  // Early precision: 1 listed miss, 1 pair topped up at density 2/5 -> 0.2.
+  const auto truth = edges({{"A", "B", 1}, {"C", "D", 1}});
+  const RecoveryScore s = score_recovery(edges({{"A", "C", 1}}), truth, nodes);
+  CHECK_THAT(s.auprc, WithinAbs((1.0 / 3 + 2.0 / 5) / 2, 1e-12));
+  CHECK_THAT(s.early_precision, WithinAbs(0.2, 1e-12));
+  // An empty graph scores the expectation of a random ranking, close to the density.
+  const RecoveryScore empty = score_recovery(EdgeList{}, truth, nodes);
+  CHECK_THAT(empty.early_precision_ratio, WithinAbs(1.0, 1e-12));
+  CHECK_THAT(empty.auprc, WithinAbs((1.0 / (7.0 / 3) + 2.0 / (14.0 / 3)) / 2, 1e-12));
+}
+
+TEST_CASE("structure recovery: a random graph has the requested edges and recovers at chance", "[structure_recovery]") {
+  std::vector<std::string> many;
+  for (int i = 0; i < 200; ++i) many.push_back("G" + std::to_string(i));
+  const EdgeList a = random_graph(many, 500, 7), b = random_graph(many, 500, 7);
+  CHECK(a.source == b.source);
+  CHECK(a.target == b.target);
+  // Truth: a different random graph; the early precision ratio of an
+  // unrelated graph is about 1 (500 of 19,900 pairs; the ratio's sd ~ 0.2).
+  const RecoveryScore s = score_recovery(a, random_graph(many, 500, 8), many);
+  CHECK(s.edges == 500);
+  CHECK(s.early_precision_ratio > 0.4);
+  CHECK(s.early_precision_ratio < 1.6);
+}
+
+TEST_CASE("structure recovery: bad input names the file and line", "[structure_recovery]") {
+  TempDir dir;
+  const auto bad = dir.write("bad.tsv", "source\ttarget\tweight\nA\tB\t0.5\nA\tC\tstrong\n");
+  CHECK_THROWS_WITH(read_edge_list(bad), Contains("bad.tsv:3") && Contains("weight 'strong' is not a finite number"));
+  const auto truth = edges({{"Y", "Z", 1}});
+  CHECK_THROWS_WITH(score_recovery(edges({{"A", "B", 1}}), truth, nodes),
+                    Contains("no edge between the 4 genes") && Contains("name genes the same way"));
+}
+
+TEST_CASE("trellis graph score prints and writes the scores", "[structure_recovery][cli]") {
+  TempDir dir;
+  const auto truth = dir.write("net.tsv", "regulator\ttarget\tsign\tweight\nA\tB\t1\t0.3\nD\tC\t-1\t0.7\n");
+  const auto graph = dir.write("g.tsv", "source\ttarget\tweight\trelation\nA\tB\t0.9\tall\nA\tC\t0.8\tall\nD\tC\t0.5\tall\nB\tD\t0.1\tall\n");
+  const auto csv = dir.path() / "scores.csv";
+  auto r = run_trellis("graph score --truth " + truth.string() + " --graph mine=" + graph.string() + " --out " +
+                       csv.string());
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.output, Contains("over 4 genes: 2 true edges"));
+  CHECK_THAT(r.output, Contains("mine") && Contains("random"));
+  std::ifstream in(csv);
+  std::string header, mine;
+  std::getline(in, header);
+  std::getline(in, mine);
+  CHECK(header == "graph,edges,true_edges,density,auprc,auprc_ratio,early_precision,early_precision_ratio");
+  CHECK(mine.rfind("mine,4,2,", 0) == 0);
+  r = run_trellis("graph score --truth " + truth.string() + " --graph " + graph.string());
+  CHECK(r.exit_code != 0);
+  CHECK_THAT(r.output, Contains("expected LABEL=FILE"));
+}
