@@ -1,4 +1,6 @@
 // `trellis predict`: predictions for named conditions from a saved run.
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <iostream>
 
@@ -12,6 +14,7 @@
 #include "trellis/experiment/predictions.hpp"
 #include "trellis/experiment/prepare.hpp"
 #include "trellis/experiment/requested.hpp"
+#include "trellis/io/text_input.hpp"
 #include "trellis/sdk/error.hpp"
 #include "trellis/split/split_io.hpp"
 
@@ -19,19 +22,42 @@ namespace trellis::core::cli {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+// Conditions listed one per line; blank lines and # comments are skipped.
+void append_conditions(const std::string& file, std::vector<std::string>& out) {
+  io::TextInput in(file);
+  std::string_view line;
+  while (in.next(line)) {
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\t')) line.remove_suffix(1);
+    while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
+    if (line.empty() || line.front() == '#') continue;
+    out.emplace_back(line);
+  }
+}
+
+}  // namespace
+
 void add_predict_command(CLI::App& app, GlobalOptions& global) {
   auto* cmd = app.add_subcommand("predict", "Predict named conditions (also unseen combinations) from a saved run");
   struct Args {
     std::string run;
     std::vector<std::string> perturb;
+    std::string perturb_file;
     std::string out;
   };
   auto args = std::make_shared<Args>();
   cmd->add_option("--run", args->run, "Run directory written by `trellis run`")->required();
-  cmd->add_option("--perturb", args->perturb, "A condition, e.g. A+B (repeatable)")->required();
+  cmd->add_option("--perturb", args->perturb, "A condition, e.g. A+B (repeatable)");
+  cmd->add_option("--perturb-file", args->perturb_file,
+                  "A file of conditions, one per line (blank lines and lines starting with # are skipped)")
+      ->check(CLI::ExistingFile);
   cmd->add_option("--out", args->out, "Output file: .h5ad or .csv")->required();
   cmd->callback([&global, args] {
     configure_logging(global);
+    if (!args->perturb_file.empty()) append_conditions(args->perturb_file, args->perturb);
+    if (args->perturb.empty())
+      throw sdk::Error("name the conditions to predict with --perturb A+B (repeatable) or --perturb-file FILE");
     const fs::path run_dir(args->run);
     const fs::path out(args->out);
     if (out.extension() != ".h5ad" && out.extension() != ".csv")
@@ -51,7 +77,9 @@ void add_predict_command(CLI::App& app, GlobalOptions& global) {
 
     sdk::Predictor& predictor = *prepared->model.predictor;
     predictor.load((run_dir / "model.pt").string(), prepared->context);
+    const auto started = std::chrono::steady_clock::now();
     const at::Tensor predicted = predictor.predict(conditions);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     const auto expected_cols = static_cast<std::int64_t>(prepared->screen().num_genes());
     if (predicted.dim() != 2 || predicted.size(0) != static_cast<std::int64_t>(conditions.size()) ||
         predicted.size(1) != expected_cols)
@@ -70,8 +98,9 @@ void add_predict_command(CLI::App& app, GlobalOptions& global) {
     }
     experiment::write_predictions(
         {args->perturb, experiment::measured_gene_names(prepared->screen()), predicted, {{"split_set", seen}}}, out);
-    std::cout << "Predicted " << conditions.size() << " conditions x " << expected_cols << " genes -> "
-              << out.string() << "\n";
+    std::cout << "Predicted " << conditions.size() << " conditions x " << expected_cols << " genes in "
+              << seconds << " s (" << static_cast<double>(conditions.size()) / std::max(seconds, 1e-9)
+              << " conditions/s) -> " << out.string() << "\n";
   });
 }
 

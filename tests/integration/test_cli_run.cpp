@@ -139,6 +139,18 @@ TEST_CASE("run: predict from a saved run, including unseen combinations", "[run]
   CHECK(text.rfind("condition," + p.var.index[0] + ",", 0) == 0);
   CHECK_THAT(text, Contains("\nKLF1+CEBPE,"));
 
+  // A file of conditions gives the same rows as --perturb.
+  const fs::path list = dir.write("conditions.txt", "# wanted\nKLF1+CEBPE\n\n  CEBPE \n");
+  const fs::path from_file = dir.path() / "from_file.csv";
+  r = run_trellis("predict --run " + out.string() + " --perturb-file " + list.string() + " --out " + from_file.string());
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.output, Contains("Predicted 2 conditions x 500 genes in ") && Contains("conditions/s"));
+  const std::string listed = read_text(from_file);
+  CHECK(listed.substr(0, listed.find("\nCEBPE,")) == text.substr(0, text.size() - 1));
+  r = run_trellis("predict --run " + out.string() + " --out " + csv.string());
+  CHECK(r.exit_code != 0);
+  CHECK_THAT(r.output, Contains("--perturb A+B (repeatable) or --perturb-file FILE"));
+
   r = run_trellis("predict --run " + out.string() + " --perturb KLF1+CEBPEE --out " + csv.string());
   CHECK(r.exit_code == 1);
   CHECK_THAT(r.output, Contains("gene 'CEBPEE' is not in this run's gene universe") && Contains("did you mean 'CEBPE'"));
