@@ -1,0 +1,26 @@
+// Registration of the knowledge encoders that end in a truncated SVD (text
+// LSA, DNA k-mers, GO terms) and of precomputed embeddings.
+#include "enc_dna_kmer.hpp"
+#include "enc_go_terms.hpp"
+#include "enc_precomputed.hpp"
+#include "enc_text_lsa.hpp"
+#include "grape.hpp"
+#include "trellis/sdk/encoder.hpp"
+#include "trellis/sdk/plugin.hpp"
+
+namespace trellis::grape {
+
+void register_knowledge_encoders(sdk::Registrar& r) {
+  r.add_encoder("text_lsa",
+                "Gene descriptions (RefSeq summary, else name + GO term names) as TF-IDF of words and bigrams, "
+                "reduced by truncated SVD",
+                text_lsa_options(), &make_text_lsa);
+  r.add_encoder("dna_kmer", "Canonical k-mer spectrum of each gene's DNA (promoter), reduced by truncated SVD",
+                dna_kmer_options(), &make_dna_kmer);
+  r.add_encoder("go_terms", "Gene x GO-term annotation matrix (binary or TF-IDF), reduced by truncated SVD",
+                go_terms_options(), &make_go_terms);
+  r.add_encoder("precomputed", "Gene embeddings from a TSV/CSV or a saved 2-D tensor, matched by gene key",
+                precomputed_options(), &make_precomputed);
+}
+
+}  // namespace trellis::grape

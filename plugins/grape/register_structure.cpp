@@ -1,0 +1,28 @@
+// Registration of GRAPE's graph, relation typer and structure learners.
+#include "graph_multimodal_similarity.hpp"
+#include "grape.hpp"
+#include "gsl_learners.hpp"
+#include "relation_biotype.hpp"
+#include "trellis/sdk/plugin.hpp"
+
+namespace trellis::grape {
+
+void register_structure(sdk::Registrar& r) {
+  r.add_graph("multimodal_similarity",
+              "GRAPE prior: per-modality cosine similarity of named features (plus their fusion), thresholded, "
+              "averaged, row-normalised; top-k partners per gene, computed in row blocks",
+              multimodal_similarity_options(), &make_multimodal_similarity);
+  r.add_relation("biotype",
+                 "GRAPE relation types from the endpoints' biotypes: C-C, C-N, N-N (binary) or finer biotype pairs",
+                 biotype_relations_options(), &make_biotype_relations);
+  r.add_gsl("grape_khop",
+            "GRAPE k-hop structure learner: GCN layers over the prior, multi-head cosine per layer, softmax-fused, "
+            "row-normalised, thresholded top-k graph; regulariser mean((G - prior)^2)",
+            grape_khop_options(), &make_grape_khop);
+  r.add_gsl("knn_attention",
+            "Learned kNN graph: cosine in a trainable projection, softmax attention over each node's k neighbours, "
+            "optionally mixed with the prior",
+            knn_attention_options(), &make_knn_attention);
+}
+
+}  // namespace trellis::grape
