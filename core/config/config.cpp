@@ -204,7 +204,12 @@ void merge(toml::table& base, const toml::table& overlay) {
   for (auto&& [key, node] : overlay) {
     auto* base_table = base.get_as<toml::table>(key);
     const auto* overlay_table = node.as_table();
-    if (base_table && overlay_table) {
+    // A table naming another component type replaces the inherited one: the
+    // old component's options would be unknown to the new one.
+    const auto* base_type = base_table ? base_table->get_as<std::string>("type") : nullptr;
+    const auto* overlay_type = overlay_table ? overlay_table->get_as<std::string>("type") : nullptr;
+    const bool other_component = base_type && overlay_type && base_type->get() != overlay_type->get();
+    if (base_table && overlay_table && !other_component) {
       merge(*base_table, *overlay_table);
     } else {
       base.insert_or_assign(key, node);

@@ -29,6 +29,19 @@ TEST_CASE("extends: relative paths, applied in order, tables deep-merged, arrays
   CHECK_FALSE(c.contains("extends"));
 }
 
+TEST_CASE("extends: a table naming another component type replaces the inherited one", "[config]") {
+  TempDir dir;
+  dir.write("grape.toml", "[model.gsl]\ntype = 'gsl/grape_khop'\nk = 20\ndetach = false\n"
+                          "[model.predictor]\ntype = 'predictor/grape'\nhidden = 256\n");
+  const auto exp = dir.write("ablation.toml", "extends = 'grape.toml'\n[model.gsl]\ntype = 'gsl/none'\n"
+                                              "[model.predictor]\ntype = 'predictor/grape'\nhidden = 64\n");
+  const toml::table c = load(exp);
+  const toml::table& gsl = *c["model"]["gsl"].as_table();
+  CHECK(gsl.size() == 1);  // k and detach belonged to gsl/grape_khop
+  CHECK(gsl["type"].value<std::string>() == "gsl/none");
+  CHECK(c["model"]["predictor"]["hidden"].value<int64_t>() == 64);  // same type: merged
+}
+
 TEST_CASE("extends as a single string", "[config]") {
   TempDir dir;
   dir.write("a.toml", "x = 1\n");
