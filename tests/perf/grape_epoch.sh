@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # predictor/grape cost on a simulated screen (default 20,000 cells x 5,000
 # genes, 100 singles, 50 doubles; real gene symbols and knowledge from the
-# shared data), 2 threads: seconds per training epoch, set-up and peak RSS
-# of one epoch (`--set train.epochs=1`), then batched prediction of random
-# gene pairs from the saved run: conditions per second and the time all
-# 12.5 M pairs of 5,000 genes would take.
-# usage: tests/perf/grape_epoch.sh BUILD_DIR [CELLS GENES PAIRS]
+# shared data), 2 threads: seconds per training step of batch 32, measured
+# on one short epoch (`train.epochs=1`, CELLS_PER_CONDITION cells of each
+# training condition), and the full epoch it implies at the model's default
+# of 100 cells per condition; set-up and peak RSS; then batched prediction
+# of random gene pairs from the saved run: conditions per second and the
+# time all 12.5 M pairs of 5,000 genes would take.
+# usage: tests/perf/grape_epoch.sh BUILD_DIR [CELLS GENES PAIRS CELLS_PER_CONDITION]
 set -euo pipefail
 build=${1:?usage: grape_epoch.sh BUILD_DIR [CELLS GENES PAIRS]}
 cells=${2:-20000}
 genes=${3:-5000}
-pairs=${4:-2000}
+pairs=${4:-200}
+per_condition=${5:-4}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 trellis="$build/bin/trellis"
 export TRELLIS_DATA_DIR=${TRELLIS_DATA_DIR:-$root/../shared/data}
@@ -27,18 +30,23 @@ extends = ["$root/configs/experiments/grape_simulated.toml"]
 path = "$work/screen.h5ad"
 TOML
 OMP_WAIT_POLICY=passive /usr/bin/time -f "%e %M" -o "$work/time" "$trellis" --threads 2 run "$work/experiment.toml" \
-  --set train.epochs=1 --out "$work/run" > "$work/log" 2>&1 || { cat "$work/log"; exit 1; }
+  --set train.epochs=1 --set train.max_cells_per_condition="$per_condition" --out "$work/run" > "$work/log" 2>&1 ||
+  { cat "$work/log"; exit 1; }
 read -r wall kb < "$work/time"
 epoch=$(grep -oE "epoch 1/1: train loss .*, [0-9.]+ s" "$work/log" | grep -oE "[0-9.]+ s$" | tr -d ' s' | tail -1)
-train_cells=$(grep -oE "^train: [0-9]+ conditions, [0-9]+ cells" "$work/log" | grep -oE "[0-9]+ cells" | cut -d' ' -f1 || echo 0)
-/usr/bin/python3 - "$work/run/run.json" "$wall" "$kb" "$epoch" "$train_cells" <<'PY'
+train_conditions=$(grep -oE "^train: [0-9]+ conditions" "$work/log" | grep -oE "[0-9]+" || echo 0)
+/usr/bin/python3 - "$work/run/run.json" "$wall" "$kb" "$epoch" "$train_conditions" "$per_condition" <<'PY'
 import json, sys
 info = json.load(open(sys.argv[1]))
-wall, mb, epoch, cells = float(sys.argv[2]), int(sys.argv[3]) / 1024, float(sys.argv[4]), int(sys.argv[5])
-steps = (cells + 31) // 32
+wall, mb, epoch = float(sys.argv[2]), int(sys.argv[3]) / 1024, float(sys.argv[4])
+conditions, per_condition = int(sys.argv[5]), int(sys.argv[6])
+steps = (conditions * per_condition + 31) // 32
+full_steps = (conditions * 100 + 31) // 32
+per_step = epoch / max(steps, 1)
 setup = info["wall_seconds"] - info["fit_seconds"] - info["predict_seconds"]
-print(f"training: epoch {epoch:.1f} s ({steps} steps of 32, {epoch / max(steps, 1):.3f} s/step), "
-      f"set-up {setup:.1f} s (data, encoders, graphs), wall {wall:.1f} s, peak RSS {mb:.0f} MB")
+print(f"training: {per_step:.2f} s/step ({steps} steps of 32 in {epoch:.1f} s, validation included); a full epoch "
+      f"at 100 cells per condition ({full_steps} steps) ~ {per_step * full_steps / 60:.1f} min; set-up {setup:.1f} s "
+      f"(data, encoders, graphs); wall {wall:.1f} s; peak RSS {mb:.0f} MB")
 PY
 
 # Random pairs of measured genes, predicted in one call from the saved run.
