@@ -305,6 +305,24 @@ class Grape : public sdk::NeuralPredictor, public GrapeInspect {
     return fusion_->forward(parts.size() == 1 ? parts[0] : at::cat(parts, 1));
   }
 
+  // The GAT scales each message by its edge weight, and a learned graph's
+  // rows are L2-normalised (k partners of about 1/sqrt(k) each) while every
+  // gene's self loop weighs 1: neighbours' messages, and with them the
+  // perturbation, would be drowned by each gene's own row. Rescale every
+  // gene's incoming weights to mean 1 (differentiably, so the structure
+  // learner still trains); the written learned graph keeps the raw weights.
+  sdk::Graph with_mean_one_weights(const sdk::Graph& g) const {
+    sdk::Graph out = g;
+    const at::Tensor w = g.weights_or_ones();
+    if (g.num_edges() == 0) return out;
+    const at::Tensor target = g.edge_index[1];
+    const at::Tensor sum = at::zeros({universe_}, w.options()).index_add(0, target, w);
+    const at::Tensor count = at::zeros({universe_}, w.options()).index_add(0, target, at::ones_like(w));
+    const at::Tensor mean = (sum / count.clamp_min(1)).clamp_min(1e-12);
+    out.weight = w / mean.index_select(0, target);
+    return out;
+  }
+
   const Structure& structure() {
     if (!is_training() && cache_valid_) return cache_;
     cache_valid_ = false;
@@ -316,13 +334,14 @@ class Grape : public sdk::NeuralPredictor, public GrapeInspect {
     if (s.graph.num_nodes != universe_)
       throw Error(kName + ": the structure learner returned a graph over " + std::to_string(s.graph.num_nodes) +
                   " nodes, expected " + std::to_string(universe_));
-    if (!s.graph.edge_type.defined()) {
-      s.relations.emplace_back(0, make_adjacency(s.graph.edge_index, s.graph.weight, universe_));
+    const sdk::Graph scaled = with_mean_one_weights(s.graph);
+    if (!scaled.edge_type.defined()) {
+      s.relations.emplace_back(0, make_adjacency(scaled.edge_index, scaled.weight, universe_));
     } else {
       for (std::size_t r = 0; r < s.graph.relation_names.size(); ++r) {
         const auto name = s.graph.relation_names[r];
         const auto at = std::find(relations_.begin(), relations_.end(), name);
-        const sdk::Graph sub = s.graph.relation_subgraph(static_cast<std::int64_t>(r));
+        const sdk::Graph sub = scaled.relation_subgraph(static_cast<std::int64_t>(r));
         if (sub.num_edges() == 0) continue;
         if (at == relations_.end()) {
           if (warned_relations_.insert(name).second)

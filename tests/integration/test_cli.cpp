@@ -32,7 +32,9 @@ TEST_CASE("cli: plugins list and info", "[cli]") {
   CHECK_THAT(list.output, Contains("baselines 0.1.0 [MIT]") && Contains("predictor/no_change  [baselines]") &&
                               Contains("gsl/none  [common]"));
   const auto only = run_trellis("plugins list --kind gsl");
-  CHECK_THAT(only.output, Contains("Components (1):"));
+  // gsl/none (common), gsl/grape_khop and gsl/knn_attention (grape), and nothing of another kind.
+  CHECK_THAT(only.output, Contains("Components (3):") && Contains("gsl/none") && Contains("gsl/knn_attention") &&
+                              !Contains("predictor/"));
   CHECK(run_trellis("plugins list --kind gls").exit_code != 0);
 
   const auto info = run_trellis("plugins info relation/single");

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fixtures.hpp"
+#include "plugin_support.hpp"
 #include "support.hpp"
 #include "trellis/plugin/plugin_host.hpp"
 #include "trellis/sdk/encoder.hpp"
@@ -26,15 +27,7 @@ namespace tr = trellis::core::train;
 
 namespace {
 
-const core::plugin::PluginHost& host() {
-  static const auto h = [] {
-    auto p = std::make_unique<core::plugin::PluginHost>();
-    p->add_search_path(TRELLIS_PLUGIN_BUILD_DIR, "build tree");
-    p->load_search_path();
-    return p;
-  }();
-  return *h;
-}
+const core::plugin::PluginHost& host() { return test::build_tree_plugins(); }
 
 std::shared_ptr<sdk::NeuralPredictor> make_gears(json options = json::object()) {
   auto p = host().create<sdk::Predictor>(sdk::Kind::predictor, "gears", options, "[model.predictor]");

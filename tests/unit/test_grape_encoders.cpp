@@ -21,6 +21,7 @@
 #include "catch.hpp"
 #include <nlohmann/json.hpp>
 
+#include "plugin_support.hpp"
 #include "support.hpp"
 #include "trellis/data/screen_loader.hpp"
 #include "trellis/data/universe.hpp"
@@ -37,34 +38,13 @@ using nlohmann::json;
 
 namespace {
 
-const core::plugin::PluginHost& host() {
-  static const auto h = [] {
-    auto p = std::make_unique<core::plugin::PluginHost>();
-    p->add_search_path(TRELLIS_PLUGIN_BUILD_DIR, "build tree");
-    p->load_search_path();
-    return p;
-  }();
-  return *h;
-}
+const core::plugin::PluginHost& host() { return test::build_tree_plugins(); }
 
 std::shared_ptr<sdk::FeatureEncoder> make(const std::string& name, const json& options = json::object()) {
   return host().create<sdk::FeatureEncoder>(sdk::Kind::encoder, name, options, "[model.encoders.e]");
 }
 
-struct LogCapture {
-  std::vector<std::string> messages;
-  LogCapture() {
-    sdk::set_log_sink([this](sdk::LogLevel level, const std::string& m) {
-      messages.push_back((level == sdk::LogLevel::warning ? "warning: " : "info: ") + m);
-    });
-  }
-  ~LogCapture() { sdk::set_log_sink({}); }
-  std::string all() const {
-    std::string s;
-    for (const auto& m : messages) s += m + "\n";
-    return s;
-  }
-};
+using test::LogCapture;
 
 sdk::Gene gene(const std::string& symbol) {
   sdk::Gene g;

@@ -15,6 +15,7 @@
 
 #include "../../plugins/grape/grape_model.hpp"
 #include "fixtures.hpp"
+#include "plugin_support.hpp"
 #include "support.hpp"
 #include "trellis/plugin/plugin_host.hpp"
 #include "trellis/sdk/error.hpp"
@@ -33,15 +34,7 @@ namespace tr = trellis::core::train;
 
 namespace {
 
-const core::plugin::PluginHost& host() {
-  static const auto h = [] {
-    auto p = std::make_unique<core::plugin::PluginHost>();
-    p->add_search_path(TRELLIS_PLUGIN_BUILD_DIR, "build tree");
-    p->load_search_path();
-    return p;
-  }();
-  return *h;
-}
+const core::plugin::PluginHost& host() { return test::build_tree_plugins(); }
 
 // Small, dropout-free models so results are deterministic in training mode.
 json small(json extra = json::object()) {
@@ -227,9 +220,16 @@ TEST_CASE("grape: per-condition GAT equals the SDK GATConv on each condition's f
   auto& bn = child<torch::nn::BatchNorm1dImpl>(model, "decoder_bn");
   auto& mlp = child<sdk::nn::MLPImpl>(model, "decoder_mlp");
   auto& readout = child<sdk::nn::GeneSpecificLinearImpl>(model, "readout");
+  // The model rescales every gene's incoming edge weights to mean 1 before
+  // the GAT (so the self loop does not drown the neighbours).
+  const at::Tensor w = g.weights_or_ones(), target = g.edge_index[1];
+  const std::int64_t nodes = x.size(1);
+  const at::Tensor sum = at::zeros({nodes}).index_add(0, target, w);
+  const at::Tensor count = at::zeros({nodes}).index_add(0, target, at::ones_like(w));
+  const at::Tensor scaled = w / (sum / count.clamp_min(1)).index_select(0, target);
   for (std::int64_t r = 0; r < 5; ++r) {
-    at::Tensor h = at::elu(gat1.forward(x[r], g.edge_index, g.weight));
-    h = gat2.forward(h, g.edge_index, g.weight).narrow(0, 0, 3);  // measured G0..G2
+    at::Tensor h = at::elu(gat1.forward(x[r], g.edge_index, scaled));
+    h = gat2.forward(h, g.edge_index, scaled).narrow(0, 0, 3);  // measured G0..G2
     h = mlp.forward(at::relu(bn.forward(h)));
     at::Tensor expected = readout.forward(h) + b.control[r];
     expected = at::where(expected < 0.01, at::zeros_like(expected), expected);

@@ -18,6 +18,7 @@
 #include "catch.hpp"
 #include <nlohmann/json.hpp>
 
+#include "plugin_support.hpp"
 #include "support.hpp"
 #include "trellis/data/screen_loader.hpp"
 #include "trellis/io/readers.hpp"
@@ -35,15 +36,7 @@ using nlohmann::json;
 
 namespace {
 
-const core::plugin::PluginHost& host() {
-  static const auto h = [] {
-    auto p = std::make_unique<core::plugin::PluginHost>();
-    p->add_search_path(TRELLIS_PLUGIN_BUILD_DIR, "build tree");
-    p->load_search_path();
-    return p;
-  }();
-  return *h;
-}
+const core::plugin::PluginHost& host() { return test::build_tree_plugins(); }
 
 std::shared_ptr<sdk::GraphConstructor> make_graph(const json& options = json::object()) {
   return host().create<sdk::GraphConstructor>(sdk::Kind::graph, "multimodal_similarity", options, "[model.graphs.prior]");
@@ -102,21 +95,7 @@ void check_same_edges(const EdgeMap& got, const EdgeMap& expected, double tolera
   }
 }
 
-/// Collects log messages while alive.
-struct LogCapture {
-  std::vector<std::string> messages;
-  LogCapture() {
-    sdk::set_log_sink([this](sdk::LogLevel level, const std::string& m) {
-      messages.push_back((level == sdk::LogLevel::warning ? "warning: " : "info: ") + m);
-    });
-  }
-  ~LogCapture() { sdk::set_log_sink({}); }
-  std::string all() const {
-    std::string s;
-    for (const auto& m : messages) s += m + "\n";
-    return s;
-  }
-};
+using test::LogCapture;
 
 sdk::GeneTable numbered_genes(std::int64_t n) {
   sdk::GeneTable t;

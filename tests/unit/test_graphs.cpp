@@ -14,6 +14,7 @@
 #include "catch.hpp"
 #include <nlohmann/json.hpp>
 
+#include "plugin_support.hpp"
 #include "support.hpp"
 #include "trellis/data/screen_loader.hpp"
 #include "trellis/io/readers.hpp"
@@ -29,15 +30,7 @@ using nlohmann::json;
 
 namespace {
 
-const core::plugin::PluginHost& host() {
-  static const auto h = [] {
-    auto p = std::make_unique<core::plugin::PluginHost>();
-    p->add_search_path(TRELLIS_PLUGIN_BUILD_DIR, "build tree");
-    p->load_search_path();
-    return p;
-  }();
-  return *h;
-}
+const core::plugin::PluginHost& host() { return test::build_tree_plugins(); }
 
 std::shared_ptr<sdk::GraphConstructor> make(const std::string& name, const json& options = json::object()) {
   return host().create<sdk::GraphConstructor>(sdk::Kind::graph, name, options, "[model.graphs.g]");
@@ -54,21 +47,7 @@ std::map<std::pair<std::int64_t, std::int64_t>, float> edges(const sdk::Graph& g
   return out;
 }
 
-/// Collects log messages while alive.
-struct LogCapture {
-  std::vector<std::string> messages;
-  LogCapture() {
-    sdk::set_log_sink([this](sdk::LogLevel level, const std::string& m) {
-      messages.push_back((level == sdk::LogLevel::warning ? "warning: " : "info: ") + m);
-    });
-  }
-  ~LogCapture() { sdk::set_log_sink({}); }
-  std::string all() const {
-    std::string s;
-    for (const auto& m : messages) s += m + "\n";
-    return s;
-  }
-};
+using test::LogCapture;
 
 sdk::Gene gene(const std::string& symbol, std::vector<std::string> go = {}, bool measured = false) {
   sdk::Gene g;
