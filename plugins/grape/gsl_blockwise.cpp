@@ -99,4 +99,13 @@ void check_learner_inputs(const std::string& who, const at::Tensor& node_repr, c
   prior.validate();
 }
 
+bool learner_needs_build(const std::string& who, const at::Tensor& node_repr, std::int64_t built_width) {
+  if (built_width == 0) return true;
+  if (node_repr.size(1) != built_width)
+    throw sdk::Error(who + ": node representations have " + std::to_string(node_repr.size(1)) +
+                     " columns but the learner was built for " + std::to_string(built_width) +
+                     " (input_dim or the first call); they must keep their width");
+  return false;
+}
+
 }  // namespace trellis::grape

@@ -67,4 +67,9 @@ namespace trellis::grape {
 /// trellis::sdk::Error naming `who` and both sizes.
 void check_learner_inputs(const std::string& who, const at::Tensor& node_repr, const sdk::Graph& prior);
 
+/// Learners create their layers on the first learn() unless `input_dim` is
+/// set: true when a learner built for `built_width` columns (0 = not yet)
+/// must build now; throws naming `who` when the width changed since.
+bool learner_needs_build(const std::string& who, const at::Tensor& node_repr, std::int64_t built_width);
+
 }  // namespace trellis::grape

@@ -56,13 +56,9 @@ class KnnAttention : public sdk::StructureLearner {
 
   sdk::GslOutput learn(const at::Tensor& node_repr, const sdk::Graph& prior) override {
     check_learner_inputs(kWho, node_repr, prior);
-    if (in_dim_ == 0) {
+    if (learner_needs_build(kWho, node_repr, in_dim_)) {
       build(node_repr.size(1));
       to(node_repr.device(), node_repr.scalar_type());
-    } else if (node_repr.size(1) != in_dim_) {
-      throw sdk::Error(std::string(kWho) + ": node representations have " + std::to_string(node_repr.size(1)) +
-                       " columns but the learner was built for " + std::to_string(in_dim_) +
-                       " (input_dim or the first call); they must keep their width");
     }
     const std::int64_t g = node_repr.size(0);
     const at::Tensor p = projection_->forward(node_repr);
