@@ -2,6 +2,10 @@
 
 #include <memory>
 
+#include <nlohmann/json.hpp>
+
+#include "trellis/io/readers.hpp"
+
 namespace trellis::test {
 
 const core::plugin::PluginHost& build_tree_plugins() {
@@ -12,6 +16,23 @@ const core::plugin::PluginHost& build_tree_plugins() {
     return p;
   }();
   return *host;
+}
+
+const core::data::LoadedScreen& norman19_annotated(const std::filesystem::path& data) {
+  static const auto loaded = [&] {
+    core::plugin::PluginHost readers;
+    readers.add_builtin("builtin", "built-in readers", &core::io::register_readers);
+    const nlohmann::json config{{"name", "norman19"},
+                                {"path", (data / "perturbseq/norman19_mcfaline23_subset.h5ad").string()},
+                                {"condition_column", "perturbation"},
+                                {"control_label", "control"},
+                                {"perturbation_type_column", "perturbation_type"},
+                                {"select", {{"dataset", "norman19"}}},
+                                {"annotation", {{"source", "tsv"}, {"dir", data.string()}}}};
+    return std::make_unique<core::data::LoadedScreen>(
+        core::data::load_screen(core::data::parse_data_config(config), readers));
+  }();
+  return *loaded;
 }
 
 }  // namespace trellis::test

@@ -1,9 +1,12 @@
 #pragma once
 // Shared helpers for tests of the shipped plugins: the build tree's plugins
-// loaded once per process, and a capture of the SDK log.
+// and the annotated Norman 2019 screen, each loaded once per process, and a
+// capture of the SDK log.
+#include <filesystem>
 #include <string>
 #include <vector>
 
+#include "trellis/data/screen_loader.hpp"
 #include "trellis/plugin/plugin_host.hpp"
 #include "trellis/sdk/log.hpp"
 
@@ -11,6 +14,11 @@ namespace trellis::test {
 
 /// A host with every plugin of the build tree loaded (once per process).
 const core::plugin::PluginHost& build_tree_plugins();
+
+/// The Norman 2019 cells of the shared h5ad (`data` = TRELLIS_DATA_DIR),
+/// annotated from the shared gene tables: 500 measured genes plus 30
+/// perturbed-only ones, 530 in the universe. Loaded once per process.
+const core::data::LoadedScreen& norman19_annotated(const std::filesystem::path& data);
 
 /// Collects the SDK log's messages ("info: ..." / "warning: ...") while alive.
 struct LogCapture {

@@ -23,9 +23,7 @@
 
 #include "plugin_support.hpp"
 #include "support.hpp"
-#include "trellis/data/screen_loader.hpp"
 #include "trellis/data/universe.hpp"
-#include "trellis/io/readers.hpp"
 #include "trellis/io/text_input.hpp"
 #include "trellis/plugin/plugin_host.hpp"
 #include "trellis/sdk/encoder.hpp"
@@ -460,26 +458,12 @@ TEST_CASE("precomputed: every failure names the file, line and column", "[grape-
 //   with GO terms (orghs_go.tsv.gz): 476
 //   EPD promoters (sequences/epd_promoters_60bp.tsv.gz, id.rsplit('_', 1)[0] in universe): 410 genes, 808 records
 namespace {
-struct Norman {
-  core::data::LoadedScreen loaded;
-  sdk::BuildContext context;
-};
-
-const Norman& norman(const std::filesystem::path& data) {
-  static const std::unique_ptr<Norman> n = [&] {
-    auto readers = std::make_unique<core::plugin::PluginHost>();
-    readers->add_builtin("builtin", "built-in readers", &core::io::register_readers);
-    const json config{{"name", "norman19"},
-                      {"path", (data / "perturbseq/norman19_mcfaline23_subset.h5ad").string()},
-                      {"condition_column", "perturbation"},
-                      {"control_label", "control"},
-                      {"perturbation_type_column", "perturbation_type"},
-                      {"select", {{"dataset", "norman19"}}},
-                      {"annotation", {{"source", "tsv"}, {"dir", data.string()}}}};
-    auto out = std::make_unique<Norman>();
-    out->loaded = core::data::load_screen(core::data::parse_data_config(config), *readers);
-    out->context.genes = out->loaded.data->screen.genes;
-    out->context.seed = 3;
+/// A build context over norman19_annotated(data), made once.
+const sdk::BuildContext& norman(const std::filesystem::path& data) {
+  static const std::unique_ptr<sdk::BuildContext> n = [&] {
+    auto out = std::make_unique<sdk::BuildContext>();
+    out->genes = test::norman19_annotated(data).data->screen.genes;
+    out->seed = 3;
     return out;
   }();
   return *n;
@@ -491,11 +475,11 @@ double flagged(const at::Tensor& out) { return out.select(1, out.size(1) - 1).su
 TEST_CASE("knowledge encoders on the Norman 2019 universe", "[grape-encoders][data]") {
   TRELLIS_REQUIRE_DATA(data);
   const auto& n = norman(data);
-  REQUIRE(n.context.genes->size() == 530);
+  REQUIRE(n.genes->size() == 530);
   LogCapture log;
 
   const auto text = make("text_lsa", json{{"go_terms_file", (data / "genes/go_terms.tsv.gz").string()}})
-                        ->encode(n.context);
+                        ->encode(n);
   CHECK(text.sizes() == at::IntArrayRef({530, 257}));
   CHECK_THAT(log.all(), Contains("354 genes with a summary"));
   CHECK(flagged(text) < 530 - 354);  // names and GO term names cover most of the rest
@@ -504,21 +488,21 @@ TEST_CASE("knowledge encoders on the Norman 2019 universe", "[grape-encoders][da
   const at::Tensor norms = text.narrow(1, 0, 256).norm(2, {1});
   CHECK(norms.max().item<float>() <= 1.0001f);
 
-  const auto go = make("go_terms")->encode(n.context);
+  const auto go = make("go_terms")->encode(n);
   CHECK(go.sizes() == at::IntArrayRef({530, 65}));
   CHECK(flagged(go) >= 530 - 476);  // also genes whose only terms are held by one universe gene
 
   const auto promoters = (data / "sequences/epd_promoters_60bp.tsv.gz").string();
-  const auto dna = make("dna_kmer", json{{"sequences_file", promoters}})->encode(n.context);
+  const auto dna = make("dna_kmer", json{{"sequences_file", promoters}})->encode(n);
   CHECK(dna.sizes() == at::IntArrayRef({530, 65}));
   CHECK(flagged(dna) == 530 - 410);
   CHECK_THAT(log.all(), Contains("808 of 29598 sequences in '" + promoters + "' belong to universe genes"));
   CHECK_THAT(log.all(), Contains("encoder/dna_kmer: sequence for 410 of 530 genes (77.4%)"));
-  CHECK(at::equal(dna, make("dna_kmer", json{{"sequences_file", promoters}})->encode(n.context)));
+  CHECK(at::equal(dna, make("dna_kmer", json{{"sequences_file", promoters}})->encode(n)));
   // The annotation's own promoter (one per gene) is the default source.
-  const auto annotated = make("dna_kmer")->encode(n.context);
+  const auto annotated = make("dna_kmer")->encode(n);
   std::int64_t with_sequence = 0;
-  for (const auto& g : n.context.genes->genes()) with_sequence += g.sequence.empty() ? 0 : 1;
+  for (const auto& g : n.genes->genes()) with_sequence += g.sequence.empty() ? 0 : 1;
   CHECK(flagged(annotated) == 530 - with_sequence);
   std::cout << log.all();
 }

@@ -20,8 +20,6 @@
 
 #include "plugin_support.hpp"
 #include "support.hpp"
-#include "trellis/data/screen_loader.hpp"
-#include "trellis/io/readers.hpp"
 #include "trellis/plugin/plugin_host.hpp"
 #include "trellis/sdk/encoder.hpp"
 #include "trellis/sdk/error.hpp"
@@ -717,35 +715,21 @@ TEST_CASE("learned graphs are re-typed by relation/biotype with their gradient",
 // structure learners on top.
 namespace {
 
-struct Norman {
-  core::data::LoadedScreen loaded;
-  sdk::BuildContext context;
-};
-
-const Norman& norman(const std::filesystem::path& data) {
-  static const std::unique_ptr<Norman> n = [&] {
-    auto readers = std::make_unique<core::plugin::PluginHost>();
-    readers->add_builtin("builtin", "built-in readers", &core::io::register_readers);
-    const json config{{"name", "norman19"},
-                      {"path", (data / "perturbseq/norman19_mcfaline23_subset.h5ad").string()},
-                      {"condition_column", "perturbation"},
-                      {"control_label", "control"},
-                      {"perturbation_type_column", "perturbation_type"},
-                      {"select", {{"dataset", "norman19"}}},
-                      {"annotation", {{"source", "tsv"}, {"dir", data.string()}}}};
-    auto out = std::make_unique<Norman>();
-    out->loaded = core::data::load_screen(core::data::parse_data_config(config), *readers);
-    const auto& screen = out->loaded.data->screen;
-    out->context.genes = screen.genes;
-    out->context.screen = &screen;
-    out->context.seed = 1;
+/// A build context over norman19_annotated(data), made once.
+const sdk::BuildContext& norman(const std::filesystem::path& data) {
+  static const std::unique_ptr<sdk::BuildContext> n = [&] {
+    auto out = std::make_unique<sdk::BuildContext>();
+    const auto& screen = test::norman19_annotated(data).data->screen;
+    out->genes = screen.genes;
+    out->screen = &screen;
+    out->seed = 1;
     const auto encode = [&](const std::string& name, const json& options) {
       return host()
           .create<sdk::FeatureEncoder>(sdk::Kind::encoder, name, options, "[model.encoders]")
-          ->encode(out->context);
+          ->encode(*out);
     };
-    out->context.features["text"] = encode("text_lsa", json{{"dim", 64}});
-    out->context.features["dna"] = encode("dna_kmer", json{{"dim", 32}});
+    out->features["text"] = encode("text_lsa", json{{"dim", 64}});
+    out->features["dna"] = encode("dna_kmer", json{{"dim", 32}});
     return out;
   }();
   return *n;
@@ -755,12 +739,12 @@ const Norman& norman(const std::filesystem::path& data) {
 
 TEST_CASE("Norman 2019: prior graph, biotype relations and structure learners", "[grape-structure][data]") {
   TRELLIS_REQUIRE_DATA(data);
-  const Norman& nm = norman(data);
-  const sdk::GeneTable& genes = *nm.context.genes;
+  const sdk::BuildContext& nm = norman(data);
+  const sdk::GeneTable& genes = *nm.genes;
   REQUIRE(genes.size() == 530);
-  const at::Tensor text = nm.context.features.at("text"), dna = nm.context.features.at("dna");
+  const at::Tensor text = nm.features.at("text"), dna = nm.features.at("dna");
   // Blockwise graph = the dense definition on the same encoder outputs.
-  const sdk::Graph prior = make_graph(json{{"block_rows", 100}})->build(nm.context);
+  const sdk::Graph prior = make_graph(json{{"block_rows", 100}})->build(nm);
   prior.validate();
   check_same_edges(edges(prior), dense_edges(dense_multimodal({text, dna}, true, 0.6, 0.015), 50), 1e-5);
   // Genes without a description and without a sequence have no partners.

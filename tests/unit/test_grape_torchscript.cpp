@@ -23,8 +23,6 @@
 
 #include "plugin_support.hpp"
 #include "support.hpp"
-#include "trellis/data/screen_loader.hpp"
-#include "trellis/io/readers.hpp"
 #include "trellis/plugin/plugin_host.hpp"
 #include "trellis/sdk/encoder.hpp"
 #include "trellis/sdk/log.hpp"
@@ -442,25 +440,11 @@ TEST_CASE("torchscript_dna: failures name the gene, file or token and the fix", 
 //   -> built-in ids [CLS] + 60 bases + [SEP], 62 ids: sum 257, sum of squares 1145.
 namespace {
 
-struct Norman {
-  core::data::LoadedScreen loaded;
-  sdk::BuildContext context;
-};
-
-const Norman& norman(const std::filesystem::path& data) {
-  static const std::unique_ptr<Norman> n = [&] {
-    auto readers = std::make_unique<core::plugin::PluginHost>();
-    readers->add_builtin("builtin", "built-in readers", &core::io::register_readers);
-    const json config{{"name", "norman19"},
-                      {"path", (data / "perturbseq/norman19_mcfaline23_subset.h5ad").string()},
-                      {"condition_column", "perturbation"},
-                      {"control_label", "control"},
-                      {"perturbation_type_column", "perturbation_type"},
-                      {"select", {{"dataset", "norman19"}}},
-                      {"annotation", {{"source", "tsv"}, {"dir", data.string()}}}};
-    auto out = std::make_unique<Norman>();
-    out->loaded = core::data::load_screen(core::data::parse_data_config(config), *readers);
-    out->context.genes = out->loaded.data->screen.genes;
+/// A build context over norman19_annotated(data), made once.
+const sdk::BuildContext& norman(const std::filesystem::path& data) {
+  static const std::unique_ptr<sdk::BuildContext> n = [&] {
+    auto out = std::make_unique<sdk::BuildContext>();
+    out->genes = test::norman19_annotated(data).data->screen.genes;
     return out;
   }();
   return *n;
@@ -481,15 +465,15 @@ std::string char_vocab() {
 TEST_CASE("torchscript encoders on the Norman 2019 universe: coverage, batching, KLF1 by hand",
           "[grape-torchscript]") {
   TRELLIS_REQUIRE_DATA(data);
-  const Norman& n = norman(data);
-  const sdk::GeneTable& genes = *n.context.genes;
+  const sdk::BuildContext& n = norman(data);
+  const sdk::GeneTable& genes = *n.genes;
   REQUIRE(genes.size() == 530);
   test::TempDir dir;
 
   SECTION("DNA: promoters (Gene::sequence), char tokens, mean pooling") {
     const auto embed = save_model(dir, "embed.pt", kEmbed, square_table(8));
     LogCapture log;
-    const at::Tensor out = make("torchscript_dna", {{"model", embed}})->encode(n.context);
+    const at::Tensor out = make("torchscript_dna", {{"model", embed}})->encode(n);
     REQUIRE(out.sizes() == at::IntArrayRef({530, 4}));
     CHECK(out.select(1, 3).sum().item<float>() == 530 - 409);
     CHECK_THAT(log.all(), Contains("DNA sequence for 409 of 530 genes (77.2%)"));
@@ -498,7 +482,7 @@ TEST_CASE("torchscript encoders on the Norman 2019 universe: coverage, batching,
     CHECK(klf1[1] == Approx(1145.0 / 62).epsilon(1e-6));
     CHECK(klf1[2] == 1.0f);
     CHECK(klf1[3] == 0.0f);
-    CHECK(at::equal(out, make("torchscript_dna", {{"model", embed}, {"batch_size", 1}})->encode(n.context)));
+    CHECK(at::equal(out, make("torchscript_dna", {{"model", embed}, {"batch_size", 1}})->encode(n)));
   }
   SECTION("DNA: a gzip-compressed sequences_file (the EPD table, keyed by promoter id)") {
     // Keys of sequences/epd_promoters_60bp.tsv.gz are promoter ids, so genes named after them match;
@@ -527,14 +511,14 @@ TEST_CASE("torchscript encoders on the Norman 2019 universe: coverage, batching,
     for (const char* pooling : {"mean", "cls"}) {
       LogCapture log;
       const json options{{"model", embed}, {"vocab", vocab}, {"pooling", pooling}};
-      const at::Tensor batched = make("torchscript_text", options)->encode(n.context);
+      const at::Tensor batched = make("torchscript_text", options)->encode(n);
       REQUIRE(batched.sizes() == at::IntArrayRef({530, 4}));
       CHECK(batched.select(1, 3).sum().item<float>() == 1.0f);
       CHECK_THAT(log.all(), Contains("description or name for 529 of 530 genes"));
       json one = options;
       one["batch_size"] = 1;
-      CHECK(at::equal(batched, make("torchscript_text", one)->encode(n.context)));
-      CHECK(at::equal(batched, make("torchscript_text", options)->encode(n.context)));
+      CHECK(at::equal(batched, make("torchscript_text", one)->encode(n)));
+      CHECK(at::equal(batched, make("torchscript_text", options)->encode(n)));
     }
   }
 }
@@ -543,7 +527,7 @@ TEST_CASE("torchscript encoders on the Norman 2019 universe: coverage, batching,
 // on a few thousand genes; printed, not asserted beyond a generous bound.
 TEST_CASE("torchscript encoders: a few thousand genes in seconds", "[grape-torchscript]") {
   TRELLIS_REQUIRE_DATA(data);
-  const Norman& n = norman(data);
+  const sdk::BuildContext& n = norman(data);
   test::TempDir dir;
   const std::string v = char_vocab();
   const auto vocab = dir.write("vocab.txt", v).string();
@@ -562,7 +546,7 @@ TEST_CASE("torchscript encoders: a few thousand genes in seconds", "[grape-torch
   };
   const std::int64_t count = 5000;
   sdk::GeneTable genes;
-  const auto& real = n.context.genes->genes();
+  const auto& real = n.genes->genes();
   for (std::int64_t i = 0; i < count; ++i) {
     const sdk::Gene& from = real[static_cast<std::size_t>(i) % real.size()];
     sdk::Gene g = from;
