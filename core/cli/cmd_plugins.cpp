@@ -6,6 +6,8 @@
 
 #include "commands.hpp"
 #include "trellis/sdk/error.hpp"
+#include "trellis/sdk/kind.hpp"
+#include "trellis/sdk/suggest.hpp"
 
 namespace trellis::core::cli {
 
@@ -32,22 +34,35 @@ void print_component(const plugin::Component& component) {
   print_component_options(component);
 }
 
+std::string kind_names() {
+  std::vector<std::string> names;
+  for (const auto& kind : sdk::declared_kinds()) names.push_back(kind.name);
+  return sdk::join(names);
+}
+
 void list(const plugin::PluginHost& host, const std::string& kind_filter) {
-  std::optional<sdk::Kind> kind;
-  if (!kind_filter.empty()) {
-    kind = plugin::kind_from_string(kind_filter);
-    if (!kind)
-      throw sdk::Error("--kind '" + kind_filter + "' is not a component kind; use encoder, graph, relation, gsl, "
-                       "predictor, metric, reader or splitter");
+  if (!kind_filter.empty() && !sdk::find_kind(kind_filter)) {
+    std::string message = "--kind '" + kind_filter + "' is not a component kind.";
+    std::vector<std::string> names;
+    for (const auto& kind : sdk::declared_kinds()) names.push_back(kind.name);
+    const std::string near = sdk::closest_match(kind_filter, names);
+    if (!near.empty()) message += " Did you mean '" + near + "'?";
+    throw sdk::Error(message + " Kinds: " + kind_names());
   }
   std::cout << "Plugins (" << host.plugins().size() << "):\n";
   for (const auto& p : host.plugins())
     std::cout << "  " << p->name << " " << p->version << " [" << p->licence << "]  " << p->path.string() << "\n      "
               << p->description << "\n";
-  const auto components = host.components(kind);
-  std::cout << "\nComponents (" << components.size() << "):\n";
-  for (const auto* c : components)
-    std::cout << "  " << c->spec.key() << "  [" << c->plugin->name << "]  " << c->spec.description << "\n";
+  // Every declared kind, also those without components, so a plugin author
+  // sees what can be written.
+  for (const auto& kind : sdk::declared_kinds()) {
+    if (!kind_filter.empty() && kind.name != kind_filter) continue;
+    const auto components = host.components(kind.name);
+    std::cout << "\n" << kind.name << " (" << kind.interface << ": " << kind.description << "), "
+              << components.size() << " component" << (components.size() == 1 ? "" : "s") << ":\n";
+    for (const auto* c : components)
+      std::cout << "  " << c->spec.key() << "  [" << c->plugin->name << "]  " << c->spec.description << "\n";
+  }
   if (host.plugins().empty()) {
     std::cout << "\nNo plugins found. Search path:\n";
     for (const auto& e : host.search_path()) std::cout << "  " << e.path.string() << " [" << e.origin << "]\n";
@@ -80,7 +95,7 @@ void info(const plugin::PluginHost& host, const std::string& name) {
   }
   const auto slash = name.find('/');
   if (slash != std::string::npos)
-    if (auto kind = plugin::kind_from_string(name.substr(0, slash))) host.find(*kind, name);  // throws with the list
+    if (sdk::find_kind(name.substr(0, slash))) host.find(name.substr(0, slash), name);  // throws with the list
   std::string plugins;
   for (const auto& p : host.plugins()) plugins += " " + p->name;
   throw sdk::Error("no plugin or component named '" + name + "'. Plugins:" + (plugins.empty() ? " none" : plugins) +
@@ -95,7 +110,7 @@ void add_plugins_command(CLI::App& app, GlobalOptions& global) {
 
   auto* list_cmd = plugins->add_subcommand("list", "List plugins and components");
   auto kind = std::make_shared<std::string>();
-  list_cmd->add_option("--kind", *kind, "Only components of this kind (encoder, graph, relation, gsl, predictor, metric, reader, splitter)");
+  list_cmd->add_option("--kind", *kind, "Only components of this kind (" + kind_names() + ")");
   list_cmd->callback([&global, kind] {
     configure_logging(global);
     list(*load_plugins(global, nullptr), *kind);

@@ -76,9 +76,10 @@ void add_predict_command(CLI::App& app, GlobalOptions& global) {
     const auto conditions = experiment::requested_conditions(args->perturb, prepared->screen(), data_config.format);
 
     sdk::Predictor& predictor = *prepared->model.predictor;
-    predictor.load((run_dir / "model.pt").string(), prepared->context);
+    const plugin::Origin& origin = prepared->model.origin("model.predictor");
+    plugin::guarded(origin, "load", [&] { predictor.load((run_dir / "model.pt").string(), prepared->context); });
     const auto started = std::chrono::steady_clock::now();
-    const at::Tensor predicted = predictor.predict(conditions);
+    const at::Tensor predicted = plugin::guarded(origin, "predict", [&] { return predictor.predict(conditions); });
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     const auto expected_cols = static_cast<std::int64_t>(prepared->screen().num_genes());
     if (predicted.dim() != 2 || predicted.size(0) != static_cast<std::int64_t>(conditions.size()) ||

@@ -24,18 +24,18 @@ namespace fs = std::filesystem;
 namespace {
 
 std::shared_ptr<sdk::Reader> choose_reader(const DataConfig& config, const plugin::PluginHost& host,
-                                           LoadReport& report) {
+                                           LoadReport& report, plugin::Origin& origin) {
   if (!config.reader.empty()) {
-    const auto& component = host.find(sdk::Kind::reader, config.reader);
+    const auto& component = host.find(sdk::kind_name<sdk::Reader>(), config.reader);
     report.reader = component.spec.key();
-    return host.create<sdk::Reader>(sdk::Kind::reader, config.reader, config.reader_options, "[data.reader_options]");
+    return host.create<sdk::Reader>(config.reader, config.reader_options, "[data.reader_options]", &origin);
   }
   std::vector<std::string> names;
-  for (const auto* component : host.components(sdk::Kind::reader)) {
+  for (const auto* component : host.components(sdk::kind_name<sdk::Reader>())) {
     names.push_back(component->spec.key());
-    auto reader = host.create<sdk::Reader>(sdk::Kind::reader, component->spec.name, config.reader_options,
-                                           "[data.reader_options]");
-    if (reader->recognises(config.path)) {
+    auto reader = host.create<sdk::Reader>(component->spec.name, config.reader_options,
+                                           "[data.reader_options]", &origin);
+    if (plugin::guarded(origin, "recognise", [&] { return reader->recognises(config.path); })) {
       report.reader = component->spec.key();
       return reader;
     }
@@ -90,8 +90,9 @@ LoadedScreen load_screen(const DataConfig& config, const plugin::PluginHost& hos
   if (!fs::exists(config.path, ec))
     throw sdk::Error("data path '" + config.path + "' does not exist; check [data] path (or TRELLIS_DATA_DIR)");
 
-  auto reader = choose_reader(config, host, report);
-  sdk::AnnData ad = reader->read(config.path);
+  plugin::Origin origin;
+  auto reader = choose_reader(config, host, report, origin);
+  sdk::AnnData ad = plugin::guarded(origin, "read", [&] { return reader->read(config.path); });
   const std::string where = "'" + config.path + "'";
   report.cells_read = ad.X.rows;
   report.genes_read = ad.X.cols;

@@ -109,15 +109,16 @@ std::int64_t check_input(const EvaluationInput& input) {
 std::vector<NamedMetric> create_metrics(const plugin::PluginHost& host, const std::vector<std::string>& names) {
   std::vector<std::string> wanted = names;
   if (wanted.empty())
-    for (const plugin::Component* c : host.components(sdk::Kind::metric)) wanted.push_back(c->spec.name);
+    for (const plugin::Component* c : host.components(sdk::kind_name<sdk::Metric>())) wanted.push_back(c->spec.name);
   std::vector<NamedMetric> metrics;
   std::set<std::string> seen;
   const std::string prefix = "metric/";
   for (const std::string& requested : wanted) {
     const std::string name = requested.rfind(prefix, 0) == 0 ? requested.substr(prefix.size()) : requested;
     if (!seen.insert(name).second) throw sdk::Error("metric '" + name + "' is listed twice in the metrics to compute");
-    auto metric = host.create<sdk::Metric>(sdk::Kind::metric, name, nlohmann::json::object(), "metrics");
-    metrics.push_back({name, std::move(metric)});
+    plugin::Origin origin;
+    auto metric = host.create<sdk::Metric>(name, nlohmann::json::object(), "eval", &origin);
+    metrics.push_back({name, std::move(metric), std::move(origin)});
   }
   return metrics;
 }
@@ -159,12 +160,7 @@ Evaluation evaluate(const EvaluationInput& input, const std::vector<NamedMetric>
   }
 
   for (const NamedMetric& m : metrics) {
-    std::vector<double> values;
-    try {
-      values = m.metric->compute_all(inputs);
-    } catch (const std::exception& e) {
-      throw sdk::Error("metric/" + m.name + " failed: " + e.what());
-    }
+    const std::vector<double> values = plugin::guarded(m.origin, "compute", [&] { return m.metric->compute_all(inputs); });
     if (values.size() != inputs.size())
       throw sdk::Error("metric/" + m.name + " returned " + std::to_string(values.size()) + " values for " +
                        std::to_string(inputs.size()) + " conditions");

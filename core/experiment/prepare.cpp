@@ -29,11 +29,12 @@ void split_conditions(const toml::table& config, const plugin::PluginHost& host,
   p.split_seed = options.value("seed", config["seed"].value_or<std::int64_t>(0));
   options.erase("type");
   options.erase("seed");
-  const auto splitter = host.create<sdk::Splitter>(sdk::Kind::splitter, p.split_type, options, "[split]");
+  plugin::Origin origin;
+  const auto splitter = host.create<sdk::Splitter>(p.split_type, options, "[split]", &origin);
   std::vector<sdk::Condition> perturbed;
   for (const auto& c : p.screen().conditions)
     if (!c.is_control()) perturbed.push_back(c);
-  p.split = splitter->split(perturbed, p.split_seed);
+  p.split = plugin::guarded(origin, "split", [&] { return splitter->split(perturbed, p.split_seed); });
   split::validate_split(p.split, perturbed, "[split] (" + p.split_type + ")");
 }
 
@@ -55,12 +56,13 @@ at::Tensor dense_tensor(const preprocess::DenseMatrix& m) {
 void build_inputs(Prepared& p, std::uint64_t seed) {
   sdk::BuildContext build;
   build.genes = &p.loaded.data->genes;
-  build.screen = &p.screen();
-  build.train_conditions = p.train;
+  build.screen = &p.fitting.screen;
+  build.train_conditions = p.fitting.train;
   build.seed = seed;
   const std::int64_t universe = build.genes->size();
   for (const auto& [name, encoder] : p.model.encoders) {
-    at::Tensor feature = encoder->encode(build);
+    at::Tensor feature =
+        plugin::guarded(p.model.origin("model.encoders." + name), "encode", [&] { return encoder->encode(build); });
     if (feature.dim() != 2 || feature.size(0) != universe)
       throw sdk::Error("[model.encoders." + name + "] returned a tensor of " + std::to_string(feature.dim()) +
                        " dimensions with " + std::to_string(feature.dim() > 0 ? feature.size(0) : 0) +
@@ -69,8 +71,11 @@ void build_inputs(Prepared& p, std::uint64_t seed) {
     build.features[name] = feature;
   }
   for (const auto& [name, constructor] : p.model.graphs) {
-    sdk::Graph graph = constructor->build(build);
-    if (p.model.relations) graph = p.model.relations->assign(graph, *build.genes);
+    sdk::Graph graph =
+        plugin::guarded(p.model.origin("model.graphs." + name), "build", [&] { return constructor->build(build); });
+    if (p.model.relations)
+      graph = plugin::guarded(p.model.origin("model.relations"), "assign",
+                              [&] { return p.model.relations->assign(graph, *build.genes); });
     graph.validate();
     spdlog::info("graph '{}': {} nodes, {} edges", name, graph.num_nodes, graph.edge_index.size(1));
     p.context.graphs[name] = graph;
@@ -129,17 +134,21 @@ std::unique_ptr<Prepared> prepare(const toml::table& config, const plugin::Plugi
 
   p->model = model::assemble(config, host);
   const std::uint64_t seed = static_cast<std::uint64_t>(config["seed"].value_or<std::int64_t>(0));
+  p->fitting = fitting_view(screen, p->train, p->val, dense_tensor(p->loaded.preprocessed.pseudobulk.means));
   build_inputs(*p, seed);
 
   sdk::FitContext& ctx = p->context;
   ctx.genes = &p->loaded.data->genes;
-  ctx.screen = &screen;
-  ctx.train_conditions = p->train;
-  ctx.val_conditions = p->val;
-  ctx.condition_means = dense_tensor(p->loaded.preprocessed.pseudobulk.means);
-  ctx.control_mean = ctx.condition_means[p->loaded.preprocessed.control].clone();
+  ctx.screen = &p->fitting.screen;
+  ctx.train_conditions = p->fitting.train;
+  ctx.val_conditions = p->fitting.val;
+  ctx.condition_means = p->fitting.condition_means;
+  ctx.control_mean = ctx.condition_means[p->fitting.screen.control_index()].clone();
   ctx.structure_learner = p->model.gsl;
   ctx.relation_typer = p->model.relations;
+  ctx.structure_learners = p->model.learners;
+  ctx.relation_typers = p->model.typers;
+  ctx.adapters = p->model.adapters;
   ctx.seed = seed;
   return p;
 }

@@ -175,9 +175,12 @@ RunResult run(const toml::table& config, const plugin::PluginHost& host, const R
   const auto* train_table = config.get_as<toml::table>("train");
   if (auto* neural = dynamic_cast<sdk::NeuralPredictor*>(&predictor)) {
     train::TrainerOptions topts;
-    topts.settings = train::resolve_settings(neural->training_defaults(),
-                                             train_table ? config::to_json(*train_table) : nlohmann::json::object(),
-                                             "[train]");
+    const std::vector<sdk::TrainingStage> stages = neural->stages();
+    topts.stage_settings = train::resolve_stage_settings(
+        stages, train_table ? config::to_json(*train_table) : nlohmann::json::object(), p.model.origin("model.predictor").key);
+    // The stage that fits expression ("fit", else the last) sets the early-stopping metric.
+    const auto fit = topts.stage_settings.find("fit");
+    topts.settings = fit != topts.stage_settings.end() ? fit->second : topts.stage_settings.at(stages.back().name);
     std::shared_ptr<eval::NamedMetric> stop_metric;
     try {
       stop_metric = std::make_shared<eval::NamedMetric>(
@@ -192,7 +195,8 @@ RunResult run(const toml::table& config, const plugin::PluginHost& host, const R
         in.screen = &p.screen();
         in.preprocessed = &pre;
         in.conditions = p.val;
-        in.predicted = model.predict(conditions_of(p.screen(), p.val));
+        in.predicted = plugin::guarded(p.model.origin("model.predictor"), "predict",
+                                       [&] { return model.predict(conditions_of(p.screen(), p.val)); });
         return eval::score(in, *stop_metric);
       };
     } else {
@@ -203,6 +207,8 @@ RunResult run(const toml::table& config, const plugin::PluginHost& host, const R
     topts.seed = seed;
     topts.progress_bar = options.progress_bar;
     training = {{"settings", train::to_json(topts.settings)}};
+    if (stages.size() > 1)
+      for (const auto& stage : stages) training["stage_settings"][stage.name] = train::to_json(topts.stage_settings.at(stage.name));
     trainer.emplace(p.context, std::move(topts));
     p.context.trainer = &*trainer;
   } else if (train_table && !train_table->empty()) {
@@ -212,7 +218,8 @@ RunResult run(const toml::table& config, const plugin::PluginHost& host, const R
   // Parameter initialisation happens in prepare(), inside fit(): seed it.
   torch::manual_seed(seed);
   const auto fit_start = Clock::now();
-  predictor.fit(p.context);
+  const plugin::Origin& origin = p.model.origin("model.predictor");
+  plugin::guarded(origin, "fit", [&] { predictor.fit(p.context); });
   const double fit_seconds = seconds_since(fit_start);
   spdlog::info("fitted in {:.2f} s", fit_seconds);
   if (trainer) {
@@ -223,11 +230,22 @@ RunResult run(const toml::table& config, const plugin::PluginHost& host, const R
     training["stopped_early"] = r.stopped_early;
     training["train_loss"] = r.train_loss;
     training["val_score"] = r.val_score;
+    training["scalars"] = r.scalars;
+    if (r.stages.size() > 1) {
+      training["stages"] = nlohmann::json::array();
+      for (const auto& stage : r.stages)
+        training["stages"].push_back({{"name", stage.name},
+                                      {"epochs_run", stage.epochs_run},
+                                      {"best_epoch", stage.best_epoch},
+                                      {"train_loss", stage.train_loss},
+                                      {"val_score", stage.val_score},
+                                      {"scalars", stage.scalars}});
+    }
   }
   bool saved = true;
   try {
-    predictor.save((dir / "model.pt").string());
-  } catch (const sdk::Error& e) {
+    plugin::guarded(origin, "save", [&] { predictor.save((dir / "model.pt").string()); });
+  } catch (const plugin::PluginError& e) {
     saved = false;
     spdlog::warn("{}: `trellis predict` cannot use this run", e.what());
   }
@@ -238,9 +256,11 @@ RunResult run(const toml::table& config, const plugin::PluginHost& host, const R
   input.screen = &screen;
   input.preprocessed = &pre;
   input.conditions = p.test;
-  input.predicted = predictor.predict(test);
+  input.predicted = plugin::guarded(origin, "predict", [&] { return predictor.predict(test); });
   input.subgroups = p.split.subgroups;
-  if (eval.sample_cells > 0) input.predicted_cells = predictor.sample(test, eval.sample_cells, seed);
+  if (eval.sample_cells > 0)
+    input.predicted_cells =
+        plugin::guarded(origin, "sample", [&] { return predictor.sample(test, eval.sample_cells, seed); });
   const double predict_seconds = seconds_since(predict_start);
 
   RunResult result;

@@ -59,11 +59,11 @@ class MtxReader : public sdk::Reader {
 }  // namespace
 
 void register_readers(sdk::Registrar& r) {
-  r.add_reader("h5ad", "AnnData .h5ad files (anndata >= 0.8 encodings)", sdk::OptionSchema{},
+  r.add<sdk::Reader>("h5ad", "AnnData .h5ad files (anndata >= 0.8 encodings)", sdk::OptionSchema{},
                [](const sdk::Options&) { return std::make_shared<H5adReader>(); });
-  r.add_reader("10x", "10x Genomics directories (matrix.mtx, features.tsv, barcodes.tsv; gem-group subfolders)",
+  r.add<sdk::Reader>("10x", "10x Genomics directories (matrix.mtx, features.tsv, barcodes.tsv; gem-group subfolders)",
                sdk::OptionSchema{}, [](const sdk::Options&) { return std::make_shared<TenxReader>(); });
-  r.add_reader("mtx", "MatrixMarket counts with sidecar tables of genes, cells and guides",
+  r.add<sdk::Reader>("mtx", "MatrixMarket counts with sidecar tables of genes, cells and guides",
                sdk::OptionSchema{}
                    .add("matrix", "gene_counts.mtx.gz", "count matrix, relative to the dataset directory")
                    .add("genes", "genes.txt", "gene names, one per line")

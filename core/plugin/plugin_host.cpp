@@ -37,9 +37,22 @@ struct PluginHost::RegistrarImpl : sdk::Registrar {
 
   void add(sdk::ComponentSpec spec) override {
     const std::string key = spec.key();
+    const std::string who = "plugin '" + plugin->name + "' (" + plugin->path.string() + ")";
     if (spec.name.empty() || spec.name.find('/') != std::string::npos)
-      throw PluginError(plugin->name, "plugin '" + plugin->name + "' (" + plugin->path.string() +
-                                          ") registers an invalid component name '" + spec.name + "'");
+      throw PluginError(plugin->name, who + " registers an invalid component name '" + spec.name + "'");
+    const std::optional<sdk::KindInfo> kind = sdk::find_kind(spec.kind);
+    if (!kind) {
+      std::vector<std::string> kinds;
+      for (const auto& k : sdk::declared_kinds()) kinds.push_back(k.name);
+      throw PluginError(plugin->name, who + " registers '" + key + "' under the undeclared kind '" + spec.kind +
+                                          "'; declared kinds: " + sdk::join(kinds) +
+                                          " (declare a new kind with TRELLIS_SDK_KIND in its interface's header)");
+    }
+    if (spec.interface_type != kind->type_id)
+      throw PluginError(plugin->name, who + " registers '" + key + "' with a factory of another interface than " +
+                                          kind->interface + ", the interface of kind '" + kind->name +
+                                          "'; register it with Registrar::add<" + kind->interface + ">");
+    if (!spec.factory) throw PluginError(plugin->name, who + " registers '" + key + "' without a factory");
     auto same_key = [&](const Component& c) { return c.spec.key() == key; };
     const auto existing = std::find_if(host.components_.begin(), host.components_.end(), same_key);
     if (existing != host.components_.end())
@@ -196,7 +209,7 @@ void PluginHost::register_plugin(std::shared_ptr<LoadedPlugin> plugin, void (*re
   plugins_.push_back(std::move(plugin));
 }
 
-std::vector<const Component*> PluginHost::components(std::optional<sdk::Kind> kind) const {
+std::vector<const Component*> PluginHost::components(const std::optional<std::string>& kind) const {
   std::vector<const Component*> out;
   for (const auto& c : components_)
     if (!kind || c.spec.kind == *kind) out.push_back(&c);
@@ -210,38 +223,48 @@ const LoadedPlugin* PluginHost::find_plugin(const std::string& name) const {
   return nullptr;
 }
 
-std::string PluginHost::available_summary(sdk::Kind kind) const {
+std::string PluginHost::available_summary(const std::string& kind) const {
   std::vector<std::string> names;
   for (const Component* c : components(kind)) names.push_back(c->spec.key());
   std::vector<std::string> loaded;
   for (const auto& p : plugins_) loaded.push_back(p->name + " (" + p->path.string() + ")");
   std::vector<std::string> path;
   for (const auto& e : search_path_) path.push_back(e.path.string() + " [" + e.origin + "]");
-  return "Available " + sdk::to_string(kind) + " components: " + (names.empty() ? "none" : sdk::join(names)) +
+  return "Available " + kind + " components: " + (names.empty() ? "none" : sdk::join(names)) +
          ". Loaded plugins: " + (loaded.empty() ? "none" : sdk::join(loaded)) +
          ". Plugin search path: " + (path.empty() ? "empty" : sdk::join(path)) +
          ". Add a directory with plugin_path in the config or TRELLIS_PLUGIN_PATH.";
 }
 
-const Component& PluginHost::find(sdk::Kind kind, const std::string& name) const {
+const Component& PluginHost::find(const std::string& kind, const std::string& name) const {
   // Accept both "gears" and "predictor/gears" where the kind is known.
   std::string short_name = name;
-  const std::string prefix = sdk::to_string(kind) + "/";
+  const std::string prefix = kind + "/";
   if (short_name.rfind(prefix, 0) == 0) short_name = short_name.substr(prefix.size());
   for (const auto& c : components_)
     if (c.spec.kind == kind && c.spec.name == short_name) return c;
 
   std::vector<std::string> names;
   for (const Component* c : components(kind)) names.push_back(c->spec.name);
-  std::string message = "unknown " + sdk::to_string(kind) + " component '" + prefix + short_name + "'.";
+  std::string message = "unknown " + kind + " component '" + prefix + short_name + "'.";
   const std::string near = sdk::closest_match(short_name, names);
   if (!near.empty()) message += " Did you mean '" + prefix + near + "'?";
   throw PluginError("", message + " " + available_summary(kind));
 }
 
-sdk::Options PluginHost::check_options(const Component& component, const nlohmann::json& options,
-                                       const std::string& where) const {
-  return sdk::Options(component.spec.options, options, where + " (" + component.spec.key() + ")");
+std::shared_ptr<void> PluginHost::construct(const Component& component, const nlohmann::json& options,
+                                            const std::string& where) const {
+  const sdk::Options checked(component.spec.options, options, where + " (" + component.spec.key() + ")");
+  std::shared_ptr<void> object;
+  try {
+    object = component.spec.factory(checked);
+  } catch (const std::exception& e) {
+    throw PluginError(component.plugin->name, describe(component) + " failed to construct: " + e.what());
+  } catch (...) {
+    throw PluginError(component.plugin->name, describe(component) + " failed to construct (unknown exception)");
+  }
+  if (!object) throw PluginError(component.plugin->name, describe(component) + " returned no object");
+  return object;
 }
 
 std::string PluginHost::describe(const Component& component) {
@@ -249,11 +272,11 @@ std::string PluginHost::describe(const Component& component) {
          component.spec.key();
 }
 
-std::optional<sdk::Kind> kind_from_string(const std::string& name) {
-  for (auto kind : {sdk::Kind::encoder, sdk::Kind::graph, sdk::Kind::relation, sdk::Kind::gsl, sdk::Kind::predictor,
-                    sdk::Kind::metric, sdk::Kind::reader, sdk::Kind::splitter})
-    if (sdk::to_string(kind) == name) return kind;
-  return std::nullopt;
+Origin PluginHost::origin_of(const Component& component, const nlohmann::json& options, const std::string& where) {
+  std::string table = where;
+  if (table.size() >= 2 && table.front() == '[' && table.back() == ']') table = table.substr(1, table.size() - 2);
+  return Origin{table, component.spec.key(), component.plugin->name, component.plugin->version,
+                options.is_object() ? options : nlohmann::json::object()};
 }
 
 fs::path installed_plugin_dir() {

@@ -32,7 +32,7 @@ const char* kSeenHelp =
 }  // namespace
 
 void register_splitters(sdk::Registrar& r) {
-  r.add_splitter(
+  r.add<sdk::Splitter>(
       "simulation", "GEARS simulation split: unseen genes, combo_seen0/1/2 test subgroups, val by the same draw",
       sdk::OptionSchema{}
           .add("train_gene_fraction", 0.75, "fraction of perturbed genes (singles and combos) drawn as seen")
@@ -51,7 +51,7 @@ void register_splitters(sdk::Registrar& r) {
         s.seen = seen_rule_from_string(o.get_string("seen_rule"), o.where());
         return make([s](const auto& c, std::uint64_t seed) { return simulation_split(c, seed, s); });
       });
-  r.add_splitter("single", "Hold out a fraction of single-gene perturbations (unseen_single)",
+  r.add<sdk::Splitter>("single", "Hold out a fraction of single-gene perturbations (unseen_single)",
                  sdk::OptionSchema{}
                      .add("test_fraction", 0.1, "fraction of single-perturbation genes held out as test")
                      .add("val_fraction", 0.1, "fraction of the remaining single genes used for validation"),
@@ -65,7 +65,7 @@ void register_splitters(sdk::Registrar& r) {
     else schema.add("combo_seen2_fraction", 0.25, "fraction of combinations held out as test");
     schema.add("val_fraction", 0.1, "fraction of the training conditions used for validation");
     schema.add("seen_rule", "trained", kSeenHelp);
-    r.add_splitter("combo_seen" + std::to_string(k),
+    r.add<sdk::Splitter>("combo_seen" + std::to_string(k),
                    "Test only combinations with " + std::to_string(k) + " seen gene(s)", schema,
                    [k](const sdk::Options& o) {
                      ComboSeenOptions s;
@@ -76,14 +76,14 @@ void register_splitters(sdk::Registrar& r) {
                      return make([k, s](const auto& c, std::uint64_t seed) { return combo_seen_split(c, seed, k, s); });
                    });
   }
-  r.add_splitter("custom", "Train / val / test condition lists read from a TOML file",
+  r.add<sdk::Splitter>("custom", "Train / val / test condition lists read from a TOML file",
                  sdk::OptionSchema{}.require("file", sdk::OptionType::string,
                                              "TOML file with arrays train, val, test (and optional [subgroups])"),
                  [](const sdk::Options& o) {
                    const std::string file = o.get_string("file");
                    return make([file](const auto& c, std::uint64_t) { return custom_split(c, file); });
                  });
-  r.add_splitter("doubles", "Ahlmann-Eltze: all singles + part of the doubles train, the other doubles test",
+  r.add<sdk::Splitter>("doubles", "Ahlmann-Eltze: all singles + part of the doubles train, the other doubles test",
                  sdk::OptionSchema{}
                      .add("test_fraction", 0.5, "fraction of the combinations held out as test")
                      .add("val_fraction", 0.0, "fraction of the training combinations used for validation"),

@@ -25,7 +25,7 @@ void shuffle(std::vector<T>& items, std::mt19937_64& rng) {
 }  // namespace
 
 BatchSource::BatchSource(const sdk::FitContext& context, sdk::BatchMode mode, std::int64_t batch_size,
-                         std::int64_t max_cells_per_condition)
+                         std::int64_t max_cells_per_condition, std::int64_t items)
     : screen_([&]() -> const sdk::Screen& {
         if (!context.screen) throw sdk::Error("training needs a screen, but the fit context has none");
         return *context.screen;
@@ -34,8 +34,15 @@ BatchSource::BatchSource(const sdk::FitContext& context, sdk::BatchMode mode, st
       batch_size_(batch_size),
       max_cells_(max_cells_per_condition),
       genes_(screen_.num_genes()),
-      conditions_(context.train_conditions) {
+      conditions_(context.train_conditions),
+      items_(items) {
   if (batch_size_ < 1) throw sdk::Error("[train].batch_size must be at least 1");
+  if (mode_ == sdk::BatchMode::items) {
+    if (items_ < 1)
+      throw sdk::Error("a training stage with batch mode 'items' declares " + std::to_string(items_) +
+                       " items; it needs at least 1 (TrainingStage::items)");
+    return;
+  }
   if (conditions_.empty())
     throw sdk::Error("the split has no training conditions, so there is nothing to train on");
   const auto n_conditions = static_cast<std::int64_t>(screen_.conditions.size());
@@ -85,6 +92,12 @@ void BatchSource::plan_epoch(std::mt19937_64& rng) {
   row_condition_.clear();
   row_cell_.clear();
   row_control_.clear();
+  if (mode_ == sdk::BatchMode::items) {
+    row_condition_.resize(static_cast<std::size_t>(items_));
+    std::iota(row_condition_.begin(), row_condition_.end(), 0);
+    shuffle(row_condition_, rng);
+    return;
+  }
   if (mode_ == sdk::BatchMode::condition_means) {
     row_condition_.resize(conditions_.size());
     std::iota(row_condition_.begin(), row_condition_.end(), 0);
@@ -138,6 +151,11 @@ const sdk::Batch& BatchSource::batch(std::int64_t b) {
     throw sdk::Error("batch " + std::to_string(b) + " is outside this epoch's " + std::to_string(num_batches()));
   const std::int64_t begin = b * batch_size_;
   const std::int64_t n = std::min(batch_size_, num_rows() - begin);
+  if (mode_ == sdk::BatchMode::items) {
+    batch_.items = at::tensor(std::vector<std::int64_t>(row_condition_.begin() + begin, row_condition_.begin() + begin + n),
+                              at::kLong);
+    return batch_;
+  }
   auto* target = target_buffer_.data_ptr<float>();
   auto* control = control_buffer_.data_ptr<float>();
   const auto row_bytes = sizeof(float) * static_cast<std::size_t>(genes_);

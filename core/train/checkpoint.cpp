@@ -153,6 +153,13 @@ void save_checkpoint(const std::filesystem::path& file, sdk::NeuralPredictor& mo
   archive.write("torch_rng", torch_rng_state(), true);
   archive.write("train_loss", history_tensor(state.train_loss), true);
   archive.write("val_score", history_tensor(state.val_score), true);
+  archive.write("finished", c10::IValue(state.finished));
+  std::vector<std::string> scalar_names;
+  for (const auto& [name, values] : state.scalars) {
+    archive.write("scalar" + std::to_string(scalar_names.size()), history_tensor(values), true);
+    scalar_names.push_back(name);
+  }
+  archive.write("scalar_names", c10::IValue(join_lines(scalar_names)));
 
   const std::filesystem::path tmp = file.string() + ".tmp";
   std::error_code ec;
@@ -202,6 +209,15 @@ TrainState load_checkpoint(const std::filesystem::path& file, sdk::NeuralPredict
     archive.read("torch_rng", torch_rng, true);
     archive.read("train_loss", train_loss, true);
     archive.read("val_score", val_score, true);
+    archive.read("finished", v);
+    state.finished = v.toBool();
+    archive.read("scalar_names", v);
+    const std::vector<std::string> scalar_names = split_lines(v.toStringRef());
+    for (std::size_t i = 0; i < scalar_names.size(); ++i) {
+      at::Tensor t;
+      archive.read("scalar" + std::to_string(i), t, true);
+      state.scalars[scalar_names[i]] = history_values(t);
+    }
   } catch (const c10::Error& e) {
     throw sdk::Error("cannot read checkpoint '" + file.string() + "': " + e.what_without_backtrace());
   }

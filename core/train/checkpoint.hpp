@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,8 @@ struct TrainState {
   std::string rng;                    ///< the std::mt19937_64 state as text
   std::vector<double> train_loss;
   std::vector<double> val_score;
+  std::map<std::string, std::vector<double>> scalars;  ///< per epoch, by name (StepOutput::scalars)
+  bool finished = false;              ///< the stage ended (its best epoch restored): resume with the next stage
 };
 
 /// Copies of every parameter and buffer (named_parameters then named_buffers).

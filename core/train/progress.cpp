@@ -25,8 +25,9 @@ std::string clock_text(double seconds) {
 
 }  // namespace
 
-Progress::Progress(bool bar, std::int64_t epochs, std::int64_t first_epoch)
-    : bar_(bar), epochs_(epochs), first_epoch_(first_epoch), start_(Clock::now()), last_log_(start_) {}
+Progress::Progress(bool bar, std::int64_t epochs, std::int64_t first_epoch, std::string label)
+    : bar_(bar), label_(std::move(label)), epochs_(epochs), first_epoch_(first_epoch), start_(Clock::now()),
+      last_log_(start_) {}
 
 double Progress::elapsed() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
 
@@ -43,11 +44,12 @@ void Progress::start_epoch(std::int64_t epoch, std::int64_t steps) {
   steps_ = steps;
 }
 
-void Progress::step(std::int64_t step, double running_loss) {
+void Progress::step(std::int64_t step, double running_loss, const std::string& scalars) {
+  const std::string extra = scalars.empty() ? "" : " (" + scalars + ")";
   if (bar_) {
-    std::fprintf(stderr, "\r\033[Kepoch %lld/%lld  step %lld/%lld  loss %.5g  elapsed %s  eta %s",
+    std::fprintf(stderr, "\r\033[K%sepoch %lld/%lld  step %lld/%lld  loss %.5g%s  elapsed %s  eta %s", label_.c_str(),
                  static_cast<long long>(epoch_), static_cast<long long>(epochs_), static_cast<long long>(step),
-                 static_cast<long long>(steps_), running_loss, clock_text(elapsed()).c_str(),
+                 static_cast<long long>(steps_), running_loss, extra.c_str(), clock_text(elapsed()).c_str(),
                  clock_text(eta(step)).c_str());
     std::fflush(stderr);
     return;
@@ -55,21 +57,24 @@ void Progress::step(std::int64_t step, double running_loss) {
   const auto now = Clock::now();
   if (std::chrono::duration<double>(now - last_log_).count() < kLogEverySeconds) return;
   last_log_ = now;
-  spdlog::info("epoch {}/{} step {}/{}: loss {:.5g} (elapsed {}, eta {})", epoch_, epochs_, step, steps_,
-               running_loss, clock_text(elapsed()), clock_text(eta(step)));
+  spdlog::info("{}epoch {}/{} step {}/{}: loss {:.5g}{} (elapsed {}, eta {})", label_, epoch_, epochs_, step, steps_,
+               running_loss, extra, clock_text(elapsed()), clock_text(eta(step)));
 }
 
-void Progress::end_epoch(double train_loss, std::optional<double> val_score, double lr, double seconds) {
+void Progress::end_epoch(double train_loss, std::optional<double> val_score, double lr, double seconds,
+                         const std::string& scalars) {
+  const std::string extra = scalars.empty() ? "" : " (" + scalars + ")";
   if (bar_) {
     std::fprintf(stderr, "\r\033[K");
     std::fflush(stderr);
   }
   last_log_ = Clock::now();
   if (val_score)
-    spdlog::info("epoch {}/{}: train loss {:.5g}, validation {:.5g}, lr {:.3g}, {:.1f} s", epoch_, epochs_,
-                 train_loss, *val_score, lr, seconds);
+    spdlog::info("{}epoch {}/{}: train loss {:.5g}{}, validation {:.5g}, lr {:.3g}, {:.1f} s", label_, epoch_, epochs_,
+                 train_loss, extra, *val_score, lr, seconds);
   else
-    spdlog::info("epoch {}/{}: train loss {:.5g}, lr {:.3g}, {:.1f} s", epoch_, epochs_, train_loss, lr, seconds);
+    spdlog::info("{}epoch {}/{}: train loss {:.5g}{}, lr {:.3g}, {:.1f} s", label_, epoch_, epochs_, train_loss, extra, lr,
+                 seconds);
 }
 
 }  // namespace trellis::core::train

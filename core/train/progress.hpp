@@ -5,17 +5,21 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <string>
 
 namespace trellis::core::train {
 
 class Progress {
  public:
   /// `first_epoch` > 1 when resuming; the ETA counts only the epochs to run.
-  Progress(bool bar, std::int64_t epochs, std::int64_t first_epoch);
+  /// `label` prefixes every line (e.g. "stage 'pretrain': ").
+  Progress(bool bar, std::int64_t epochs, std::int64_t first_epoch, std::string label = "");
   void start_epoch(std::int64_t epoch, std::int64_t steps);
-  /// After step `step` (1-based) with the epoch's running mean loss.
-  void step(std::int64_t step, double running_loss);
-  void end_epoch(double train_loss, std::optional<double> val_score, double lr, double seconds);
+  /// After step `step` (1-based) with the epoch's running mean loss and
+  /// the running means of the step's named scalars, as text.
+  void step(std::int64_t step, double running_loss, const std::string& scalars = "");
+  void end_epoch(double train_loss, std::optional<double> val_score, double lr, double seconds,
+                 const std::string& scalars = "");
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -23,6 +27,7 @@ class Progress {
   double eta(std::int64_t step) const;
 
   bool bar_;
+  std::string label_;
   std::int64_t epochs_;
   std::int64_t first_epoch_;
   std::int64_t epoch_ = 0;

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <memory>
+#include <map>
 #include <optional>
 #include <sstream>
 
@@ -82,39 +83,134 @@ double learning_rate_at(const sdk::TrainingSettings& s, std::int64_t epoch) {
 Trainer::Trainer(const sdk::FitContext& context, TrainerOptions options)
     : context_(context), options_(std::move(options)) {}
 
+// One stage as the loop runs it.
+struct Trainer::StagePlan {
+  sdk::TrainingStage stage;
+  sdk::TrainingSettings settings;
+  fs::path dir;          // its checkpoints; empty: none
+  bool resume = false;   // continue from dir/last.pt
+  std::string label;     // "" for a single stage, else "stage 'x': "
+};
+
+namespace {
+
+// "regulariser 0.0123, kl 1.2" for the progress line.
+std::string scalars_text(const std::map<std::string, double>& sums, double rows) {
+  std::string out;
+  for (const auto& [name, sum] : sums) {
+    std::ostringstream value;
+    value.precision(5);
+    value << sum / rows;
+    out += (out.empty() ? "" : ", ") + name + " " + value.str();
+  }
+  return out;
+}
+
+bool has_checkpoint(const fs::path& dir) {
+  std::error_code ec;
+  return !dir.empty() && fs::exists(dir / "last.pt", ec);
+}
+
+}  // namespace
+
 void Trainer::train(sdk::NeuralPredictor& model) {
   const auto started = std::chrono::steady_clock::now();
   report_ = TrainingReport{};
-  // Settings built by hand (not through the config) are checked here too.
-  const sdk::TrainingSettings s = resolve_settings(options_.settings, nlohmann::json::object(), "[train]");
-  const fs::path dir = options_.checkpoint_dir;
+  const std::vector<sdk::TrainingStage> stages = model.stages();
+  if (stages.empty()) throw sdk::Error("the model declares no training stages");
+  std::vector<StagePlan> plans;
+  for (const auto& stage : stages) {
+    StagePlan plan;
+    plan.stage = stage;
+    const auto found = options_.stage_settings.find(stage.name);
+    // Settings built by hand (not through the config) are checked here too.
+    plan.settings = resolve_settings(stage.name == "fit"               ? options_.settings
+                                     : found != options_.stage_settings.end() ? found->second
+                                                                              : stage.defaults,
+                                     nlohmann::json::object(), "[train" + (stage.name == "fit" ? "" : "." + stage.name) + "]");
+    if (!options_.checkpoint_dir.empty())
+      plan.dir = stages.size() == 1 ? options_.checkpoint_dir : options_.checkpoint_dir / stage.name;
+    if (stages.size() > 1) plan.label = "stage '" + stage.name + "': ";
+    plans.push_back(std::move(plan));
+  }
+
+  // Resuming continues in the last stage that wrote a checkpoint; the stages
+  // before it are done and their result is in that checkpoint's parameters.
+  std::size_t first = 0;
+  if (options_.resume) {
+    if (options_.checkpoint_dir.empty()) throw sdk::Error("cannot resume: no checkpoint folder was given");
+    std::size_t last = plans.size() - 1;
+    while (last > 0 && !has_checkpoint(plans[last].dir)) --last;
+    first = last;
+    plans[first].resume = true;
+  }
+  for (std::size_t i = first; i < plans.size(); ++i) {
+    StageReport stage = train_stage(model, plans[i]);
+    // A finished stage's checkpoint hands its parameters on: resume then
+    // starts the next stage.
+    if (stage.epochs_run < 0 && i + 1 < plans.size()) {
+      plans[i + 1].resume = has_checkpoint(plans[i + 1].dir);
+      continue;
+    }
+    report_.stages.push_back(std::move(stage));
+  }
+  // The headline figures are the expression-fitting stage's: "fit", else the last.
+  const StageReport* main = nullptr;
+  for (const auto& stage : report_.stages)
+    if (stage.name == "fit") main = &stage;
+  if (!main && !report_.stages.empty()) main = &report_.stages.back();
+  if (main) {
+    report_.epochs_run = main->epochs_run;
+    report_.best_epoch = main->best_epoch;
+    report_.best_score = main->best_score;
+    report_.stopped_early = main->stopped_early;
+    report_.train_loss = main->train_loss;
+    report_.val_score = main->val_score;
+    report_.scalars = main->scalars;
+  }
+  report_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+}
+
+StageReport Trainer::train_stage(sdk::NeuralPredictor& model, const StagePlan& plan) {
+  const sdk::TrainingSettings& s = plan.settings;
+  const fs::path& dir = plan.dir;
   if (!dir.empty()) {
     std::error_code ec;
     fs::create_directories(dir, ec);
     if (ec) throw sdk::Error("cannot create the checkpoint folder '" + dir.string() + "': " + ec.message());
   }
-
-  BatchSource source(context_, model.batch_mode(), s.batch_size, s.max_cells_per_condition);
-  const std::vector<at::Tensor> params = model.parameters();
-  if (params.empty()) throw sdk::Error("the model has no parameters to train; create them in prepare()");
+  model.enter_stage(plan.stage.name);
+  BatchSource source(context_, plan.stage.batch_mode, s.batch_size, s.max_cells_per_condition, plan.stage.items);
+  const std::vector<at::Tensor> params = model.stage_parameters(plan.stage.name);
+  if (params.empty())
+    throw sdk::Error(plan.label + "the model has no parameters to train; create them in prepare()");
   const auto optimizer = make_optimizer(params, s);
-  const bool validating = static_cast<bool>(options_.validate) && !context_.val_conditions.empty();
+  const bool validating = plan.stage.validate && static_cast<bool>(options_.validate) && !context_.val_conditions.empty();
 
   std::mt19937_64 rng(options_.seed);
   TrainState state;
   std::vector<at::Tensor> best;  // the best epoch's parameters, kept in memory
-  if (options_.resume) {
-    if (dir.empty()) throw sdk::Error("cannot resume: no checkpoint folder was given");
+  if (plan.resume) {
     state = load_checkpoint(dir / "last.pt", model, *optimizer);
+    if (state.finished) {
+      spdlog::info("{}finished before the interruption; its checkpoint '{}' is restored", plan.label,
+                   (dir / "last.pt").string());
+      StageReport done;
+      done.epochs_run = -1;  // tells train() the stage was only restored
+      return done;
+    }
     std::istringstream in(state.rng);
     in >> rng;
     if (in.fail()) throw sdk::Error("cannot resume: the random state in '" + (dir / "last.pt").string() + "' is damaged");
     if (validating && state.best_epoch > 0) best = read_saved_state(dir / "best.pt", model);
-    spdlog::info("resuming after epoch {} of {} from '{}'", state.epoch, s.epochs, (dir / "last.pt").string());
+    spdlog::info("{}resuming after epoch {} of {} from '{}'", plan.label, state.epoch, s.epochs,
+                 (dir / "last.pt").string());
+  } else if (!plan.label.empty()) {
+    spdlog::info("{}{} epochs", plan.label, s.epochs);
   }
 
   const auto patience_exhausted = [&] { return validating && s.patience > 0 && state.since_best >= s.patience; };
-  Progress progress(options_.progress_bar, s.epochs, state.epoch + 1);
+  Progress progress(options_.progress_bar, s.epochs, state.epoch + 1, plan.label);
   bool stopped = patience_exhausted();
   for (std::int64_t epoch = state.epoch + 1; epoch <= s.epochs && !stopped; ++epoch) {
     const auto epoch_start = std::chrono::steady_clock::now();
@@ -128,24 +224,30 @@ void Trainer::train(sdk::NeuralPredictor& model) {
     progress.start_epoch(epoch, steps);
     double loss_sum = 0.0;
     std::int64_t rows = 0;
+    std::map<std::string, double> scalar_sums;
     for (std::int64_t b = 0; b < steps; ++b) {
-      const sdk::Batch& batch = source.batch(b);
+      sdk::Batch batch = source.batch(b);
+      model.pair_batch(batch);
       optimizer->zero_grad();
-      const at::Tensor predicted = model.forward(batch);
-      const at::Tensor loss = model.loss(predicted, batch);
-      const double value = loss.item<double>();
+      const sdk::StepOutput out = model.training_step(batch);
+      if (!out.loss.defined() || out.loss.numel() != 1)
+        throw sdk::Error(plan.label + "training_step() must return a scalar loss");
+      const double value = out.loss.item<double>();
       if (!std::isfinite(value)) throw bad_loss(value, epoch, b + 1, batch, *context_.screen, lr);
-      loss.backward();
+      out.loss.backward();
       // Gradients are complete here: the one place a data-parallel run
       // would reduce them across processes.
       if (s.clip_norm > 0) torch::nn::utils::clip_grad_norm_(params, s.clip_norm);
       optimizer->step();
-      loss_sum += value * static_cast<double>(batch.size());
+      const auto size = static_cast<double>(batch.size());
+      loss_sum += value * size;
+      for (const auto& [name, v] : out.scalars) scalar_sums[name] += v * size;
       rows += batch.size();
-      progress.step(b + 1, loss_sum / static_cast<double>(rows));
+      progress.step(b + 1, loss_sum / static_cast<double>(rows), scalars_text(scalar_sums, static_cast<double>(rows)));
     }
     const double train_loss = rows > 0 ? loss_sum / static_cast<double>(rows) : 0.0;
     state.train_loss.push_back(train_loss);
+    for (const auto& [name, sum] : scalar_sums) state.scalars[name].push_back(rows > 0 ? sum / static_cast<double>(rows) : 0.0);
 
     std::optional<double> score;
     if (validating) {
@@ -166,22 +268,32 @@ void Trainer::train(sdk::NeuralPredictor& model) {
     state.epoch = epoch;
     state.rng = rng_text(rng);
     if (!dir.empty()) save_checkpoint(dir / "last.pt", model, *optimizer, state);
-    progress.end_epoch(train_loss, score,
-                       lr, std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count());
+    progress.end_epoch(train_loss, score, lr,
+                       std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count(),
+                       scalars_text(scalar_sums, static_cast<double>(std::max<std::int64_t>(rows, 1))));
     stopped = patience_exhausted();
     if (stopped)
-      spdlog::info("early stopping after epoch {}: no improvement for {} epochs (best epoch {}, score {:.5g})", epoch,
-                   s.patience, state.best_epoch, state.best_score);
+      spdlog::info("{}early stopping after epoch {}: no improvement for {} epochs (best epoch {}, score {:.5g})",
+                   plan.label, epoch, s.patience, state.best_epoch, state.best_score);
   }
   if (validating && !best.empty()) restore(model, best);
+  // The next stage starts from this one's final parameters: record them so
+  // an interruption during the next stage resumes there.
+  if (!dir.empty() && !plan.label.empty()) {
+    state.finished = true;
+    save_checkpoint(dir / "last.pt", model, *optimizer, state);
+  }
 
-  report_.epochs_run = state.epoch;
-  report_.best_epoch = validating ? state.best_epoch : -1;
-  report_.best_score = validating ? state.best_score : 0.0;
-  report_.stopped_early = stopped && state.epoch < s.epochs;
-  report_.train_loss = state.train_loss;
-  report_.val_score = state.val_score;
-  report_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  StageReport report;
+  report.name = plan.stage.name;
+  report.epochs_run = state.epoch;
+  report.best_epoch = validating ? state.best_epoch : -1;
+  report.best_score = validating ? state.best_score : 0.0;
+  report.stopped_early = stopped && state.epoch < s.epochs;
+  report.train_loss = state.train_loss;
+  report.val_score = state.val_score;
+  report.scalars = state.scalars;
+  return report;
 }
 
 }  // namespace trellis::core::train

@@ -1,6 +1,7 @@
 // The simple baselines every model is reported beside (METHODS.md): the
 // plugin's entry point and the registration of its predictors.
 #include "baselines.hpp"
+#include "trellis/sdk/predictor.hpp"
 #include "trellis/sdk/plugin.hpp"
 
 namespace trellis::baselines {
@@ -8,15 +9,15 @@ namespace trellis::baselines {
 namespace {
 
 void register_components(sdk::Registrar& r) {
-  r.add_predictor("no_change", "Predicts the control mean for every perturbation", sdk::OptionSchema{},
+  r.add<sdk::Predictor>("no_change", "Predicts the control mean for every perturbation", sdk::OptionSchema{},
                   &make_no_change);
-  r.add_predictor("mean", "Predicts control mean + mean delta of all training perturbations", sdk::OptionSchema{},
+  r.add<sdk::Predictor>("mean", "Predicts control mean + mean delta of all training perturbations", sdk::OptionSchema{},
                   &make_mean);
-  r.add_predictor("additive",
+  r.add<sdk::Predictor>("additive",
                   "Predicts control mean + the sum of the deltas of the perturbed genes' training singles "
                   "(genes without one add nothing)",
                   sdk::OptionSchema{}, &make_additive);
-  r.add_predictor("linear",
+  r.add<sdk::Predictor>("linear",
                   "Ahlmann-Eltze's linear model: change ~ A K P^T + b with PCA (or encoder) gene and "
                   "perturbation embeddings and K by ridge regression",
                   linear_options(), &make_linear);

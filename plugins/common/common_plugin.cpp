@@ -36,9 +36,9 @@ class SingleRelation : public RelationTyper {
 };
 
 void register_components(Registrar& r) {
-  r.add_gsl("none", "No structure learning: the prior graph passes through unchanged", OptionSchema{},
+  r.add<sdk::StructureLearner>("none", "No structure learning: the prior graph passes through unchanged", OptionSchema{},
             [](const Options&) { return std::make_shared<NoStructureLearning>(); });
-  r.add_relation("single", "One relation type for every edge", OptionSchema{}.add("name", "all", "name of the relation"),
+  r.add<sdk::RelationTyper>("single", "One relation type for every edge", OptionSchema{}.add("name", "all", "name of the relation"),
                  [](const Options& o) {
                    const std::string name = o.get_string("name");
                    if (name.empty()) throw o.invalid("name", "must not be empty");

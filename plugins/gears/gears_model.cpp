@@ -195,8 +195,17 @@ class Gears : public sdk::NeuralPredictor {
     return forward_rows(batch);
   }
 
+  // Training: the uncertainty head's log-variance goes straight into the
+  // loss of the same step.
+  sdk::StepOutput training_step(const sdk::Batch& batch) override {
+    if (!prepared_) throw Error(kName + ": training_step() before prepare()");
+    at::Tensor logvar;
+    const at::Tensor predicted = forward_rows(batch, &logvar);
+    return {loss_of(predicted, batch, logvar), {}};
+  }
+
   at::Tensor forward_in_chunks(const sdk::Batch& batch) {
-    std::vector<at::Tensor> outs, logvars;
+    std::vector<at::Tensor> outs;
     const std::int64_t B = batch.size();
     for (std::int64_t start = 0; start < B; start += kEvalRows) {
       const std::int64_t n = std::min(kEvalRows, B - start);
@@ -212,13 +221,12 @@ class Gears : public sdk::NeuralPredictor {
       if (!batch.condition.empty())
         part.condition.assign(batch.condition.begin() + start, batch.condition.begin() + start + n);
       outs.push_back(forward_rows(part));
-      if (c_.uncertainty) logvars.push_back(logvar_);
     }
-    if (c_.uncertainty) logvar_ = at::cat(logvars, 0);
     return at::cat(outs, 0);
   }
 
-  at::Tensor forward_rows(const sdk::Batch& batch) {
+  // `logvar`, when given, receives the uncertainty head's [B, G] output.
+  at::Tensor forward_rows(const sdk::Batch& batch, at::Tensor* logvar = nullptr) {
     const std::int64_t B = batch.size();
     if (!batch.control.defined() || batch.control.dim() != 2 || batch.control.size(1) != genes_)
       throw Error(kName + ": batch control must be [B, " + std::to_string(genes_) + "]");
@@ -296,11 +304,17 @@ class Gears : public sdk::NeuralPredictor {
     }
     const at::Tensor y = out * indv_w2_self_ + at::linear(cross, indv_w2_cross_, indv_b2_);
 
-    if (c_.uncertainty) logvar_ = uncertainty_->forward(state).view({B, genes_});
+    if (c_.uncertainty && logvar) *logvar = uncertainty_->forward(state).view({B, genes_});
     return y + batch.control;
   }
 
+  /// Without the uncertainty term: that needs the log-variance of the same
+  /// forward pass (training_step).
   at::Tensor loss(const at::Tensor& predicted, const sdk::Batch& batch) override {
+    return loss_of(predicted, batch, at::Tensor());
+  }
+
+  at::Tensor loss_of(const at::Tensor& predicted, const sdk::Batch& batch, const at::Tensor& logvar) {
     if (!batch.target.defined()) throw Error(kName + ": loss() needs the batch target");
     const std::int64_t B = predicted.size(0);
     if (static_cast<std::int64_t>(batch.condition.size()) != B)
@@ -313,7 +327,7 @@ class Gears : public sdk::NeuralPredictor {
       retained.push_back(found == masks_.end() ? all_genes_ : found->second);
     }
     const at::Tensor weight = group_weights(batch.condition, retained);
-    return gears_loss(predicted, batch.target, control_, weight, c_.uncertainty ? logvar_ : at::Tensor(), c_);
+    return gears_loss(predicted, batch.target, control_, weight, logvar, c_);
   }
 
  private:
@@ -407,7 +421,6 @@ class Gears : public sdk::NeuralPredictor {
   torch::nn::Linear rec1_{nullptr}, rec2_{nullptr};
   torch::nn::BatchNorm1d rec_bn_{nullptr};
   at::Tensor indv_w1_, indv_b1_, indv_w2_self_, indv_w2_cross_, indv_b2_;
-  at::Tensor logvar_;
 };
 
 }  // namespace

@@ -30,19 +30,20 @@
 // - ELU between the two GAT layers (as in the GAT paper).
 // - Decoder BatchNorms take their statistics over the distinct conditions x
 //   measured genes of a batch (cells of one condition share the output).
-// - Contrastive pre-alignment (pretrain_epochs > 0) runs in prepare() of
-//   fit() (not of load()), on the genes whose first two modality rows are
-//   both non-zero, with its own Adam; its loss is logged per epoch.
+// - Contrastive pre-alignment (pretrain_epochs > 0) is the training stage
+//   "pretrain_alignment" before "fit": the host's loop runs it (checkpoints,
+//   resume, progress) over the genes whose first two modality rows are both
+//   non-zero, training the two modality encoders and the projection heads
+//   with Adam (pretrain_lr, no weight decay, no clipping); settings can be
+//   changed under [train.pretrain_alignment].
 // - Clamp of outputs below clamp_below to 0 at prediction only.
 #include <algorithm>
-#include <cstdio>
 #include <map>
 #include <set>
 
 #include <ATen/ATen.h>
 #include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/linear.h>
-#include <torch/optim/adam.h>
 #include <torch/utils.h>
 
 #include "grape_loss.hpp"
@@ -65,6 +66,7 @@ namespace {
 
 using sdk::Error;
 const std::string kName = "predictor/grape";
+const std::string kPretrainStage = "pretrain_alignment";
 
 std::string list(const std::vector<std::string>& names) {
   std::string s;
@@ -114,15 +116,51 @@ class Grape : public sdk::NeuralPredictor, public GrapeInspect {
   }
 
   void load(const std::string& file, sdk::FitContext& context) override {
-    loading_ = true;
-    try {
-      sdk::NeuralPredictor::load(file, context);
-    } catch (...) {
-      loading_ = false;
-      throw;
-    }
-    loading_ = false;
+    sdk::NeuralPredictor::load(file, context);
     cache_valid_ = false;
+  }
+
+  std::vector<sdk::TrainingStage> stages() const override {
+    std::vector<sdk::TrainingStage> out;
+    if (c_.pretrain_epochs > 0) {
+      sdk::TrainingStage pretrain;
+      pretrain.name = kPretrainStage;
+      pretrain.batch_mode = sdk::BatchMode::items;
+      pretrain.items = aligned_genes_.numel();  // known after prepare(); the host asks again then
+      pretrain.validate = false;
+      pretrain.defaults.epochs = c_.pretrain_epochs;
+      pretrain.defaults.batch_size = c_.pretrain_batch;
+      pretrain.defaults.learning_rate = c_.pretrain_lr;
+      pretrain.defaults.weight_decay = 0.0;
+      pretrain.defaults.schedule = "none";
+      pretrain.defaults.clip_norm = 0.0;
+      out.push_back(pretrain);
+    }
+    sdk::TrainingStage fit;
+    fit.defaults = training_defaults();
+    out.push_back(fit);
+    return out;
+  }
+
+  std::vector<at::Tensor> stage_parameters(const std::string& stage) override {
+    if (stage != kPretrainStage) return parameters();
+    std::vector<at::Tensor> params;
+    for (auto* m : {static_cast<torch::nn::Module*>(encoders_[0].get()), static_cast<torch::nn::Module*>(encoders_[1].get()),
+                    static_cast<torch::nn::Module*>(head_a_.get()), static_cast<torch::nn::Module*>(head_b_.get())})
+      for (const auto& p : m->parameters()) params.push_back(p);
+    return params;
+  }
+
+  sdk::StepOutput training_step(const sdk::Batch& batch) override {
+    if (stage() == kPretrainStage) return {alignment_loss(batch.items), {}};
+    sdk::StepOutput out;
+    out.loss = loss(forward(batch), batch);
+    // forward() leaves the structure learner's regulariser of this step.
+    if (regulariser_.defined()) {
+      out.scalars["regulariser"] = regulariser_.item<double>();
+      out.loss = out.loss + regulariser_;
+    }
+    return out;
   }
 
   void prepare(sdk::FitContext& context) override {
@@ -142,7 +180,7 @@ class Grape : public sdk::NeuralPredictor, public GrapeInspect {
                           "\"gsl/grape_khop\"");
     typer_ = context.relation_typer;
     build_modules();
-    if (c_.pretrain_epochs > 0 && !loading_) pretrain();
+    if (c_.pretrain_epochs > 0) find_aligned_genes();
     // A learner may create its parameters on its first call: call it now so
     // they exist (and are ours) before the optimizer collects parameters().
     register_module("gsl", gsl_);
@@ -178,9 +216,7 @@ class Grape : public sdk::NeuralPredictor, public GrapeInspect {
   }
 
   at::Tensor loss(const at::Tensor& predicted, const sdk::Batch& batch) override {
-    at::Tensor l = grape_loss(predicted, batch.target, c_.huber_delta, c_.huber_weight, c_.autofocus_gamma);
-    if (regulariser_.defined()) l = l + regulariser_;
-    return l;
+    return grape_loss(predicted, batch.target, c_.huber_delta, c_.huber_weight, c_.autofocus_gamma);
   }
 
   at::Tensor kernel_map(const at::Tensor& x) const override { return gaussian_kernel(x, c_.kernel_sigma); }
@@ -470,46 +506,27 @@ class Grape : public sdk::NeuralPredictor, public GrapeInspect {
     return readout_->forward(h.view({U, genes_measured_, c_.out_dim}));
   }
 
-  void pretrain() {
+  // The genes whose first two modalities are both present: the pairs the
+  // contrastive pre-alignment pulls together.
+  void find_aligned_genes() {
     const at::Tensor a = features_[0], b = features_[1];
-    const at::Tensor both = ((a.abs().sum(1) > 0) & (b.abs().sum(1) > 0)).nonzero().squeeze(1);
-    const std::int64_t n = both.numel();
-    if (n < 2) {
-      sdk::log_warning(kName + ": contrastive pre-alignment skipped: fewer than two genes have both '" +
-                       c_.modalities[0] + "' and '" + c_.modalities[1] + "'");
-      return;
-    }
-    std::vector<at::Tensor> params;
-    for (auto* m : {static_cast<torch::nn::Module*>(encoders_[0].get()), static_cast<torch::nn::Module*>(encoders_[1].get()),
-                    static_cast<torch::nn::Module*>(head_a_.get()), static_cast<torch::nn::Module*>(head_b_.get())})
-      for (const auto& p : m->parameters()) params.push_back(p);
-    torch::optim::Adam optimizer(params, torch::optim::AdamOptions(c_.pretrain_lr));
-    for (std::int64_t epoch = 1; epoch <= c_.pretrain_epochs; ++epoch) {
-      const at::Tensor order = both.index_select(0, at::randperm(n, at::kLong));
-      double sum = 0;
-      std::int64_t batches = 0;
-      for (std::int64_t s = 0; s + 1 < n; s += c_.pretrain_batch) {
-        const at::Tensor idx = order.narrow(0, s, std::min(c_.pretrain_batch, n - s));
-        if (idx.numel() < 2) break;
-        optimizer.zero_grad();
-        const at::Tensor l = info_nce(head_a_->forward(encoders_[0]->forward(a.index_select(0, idx))),
-                                      head_b_->forward(encoders_[1]->forward(b.index_select(0, idx))),
-                                      c_.pretrain_temperature);
-        l.backward();
-        optimizer.step();
-        sum += l.item<double>();
-        ++batches;
-      }
-      char line[160];
-      std::snprintf(line, sizeof line, "%s: contrastive pre-alignment epoch %lld/%lld, InfoNCE %.4f (%lld genes)",
-                    kName.c_str(), static_cast<long long>(epoch), static_cast<long long>(c_.pretrain_epochs),
-                    batches ? sum / static_cast<double>(batches) : 0.0, static_cast<long long>(n));
-      sdk::log_info(line);
-    }
+    aligned_genes_ = ((a.abs().sum(1) > 0) & (b.abs().sum(1) > 0)).nonzero().squeeze(1);
+    if (aligned_genes_.numel() < 2)
+      throw Error("contrastive pre-alignment needs at least two genes with both '" + c_.modalities[0] + "' and '" +
+                  c_.modalities[1] + "', found " + std::to_string(aligned_genes_.numel()) +
+                  "; set pretrain_epochs = 0 or give the encoders more genes");
+  }
+
+  // InfoNCE between the two modalities' projections of a batch of aligned
+  // genes (the batch's other genes are the negatives).
+  at::Tensor alignment_loss(const at::Tensor& items) {
+    const at::Tensor idx = aligned_genes_.index_select(0, items);
+    return info_nce(head_a_->forward(encoders_[0]->forward(features_[0].index_select(0, idx))),
+                    head_b_->forward(encoders_[1]->forward(features_[1].index_select(0, idx))), c_.pretrain_temperature);
   }
 
   GrapeConfig c_;
-  bool prepared_ = false, loading_ = false, cache_valid_ = false, warned_sign_ = false;
+  bool prepared_ = false, cache_valid_ = false, warned_sign_ = false;
   std::set<std::string> warned_relations_;
   const sdk::GeneTable* genes_ = nullptr;
   std::int64_t universe_ = 0, genes_measured_ = 0;
@@ -530,6 +547,7 @@ class Grape : public sdk::NeuralPredictor, public GrapeInspect {
   torch::nn::Linear head_a_{nullptr}, head_b_{nullptr};
 
   at::Tensor regulariser_;
+  at::Tensor aligned_genes_ = at::empty({0}, at::kLong);
   Structure cache_, scratch_;
 };
 

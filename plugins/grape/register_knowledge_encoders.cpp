@@ -11,15 +11,15 @@
 namespace trellis::grape {
 
 void register_knowledge_encoders(sdk::Registrar& r) {
-  r.add_encoder("text_lsa",
+  r.add<sdk::FeatureEncoder>("text_lsa",
                 "Gene descriptions (RefSeq summary, else name + GO term names) as TF-IDF of words and bigrams, "
                 "reduced by truncated SVD",
                 text_lsa_options(), &make_text_lsa);
-  r.add_encoder("dna_kmer", "Canonical k-mer spectrum of each gene's DNA (promoter), reduced by truncated SVD",
+  r.add<sdk::FeatureEncoder>("dna_kmer", "Canonical k-mer spectrum of each gene's DNA (promoter), reduced by truncated SVD",
                 dna_kmer_options(), &make_dna_kmer);
-  r.add_encoder("go_terms", "Gene x GO-term annotation matrix (binary or TF-IDF), reduced by truncated SVD",
+  r.add<sdk::FeatureEncoder>("go_terms", "Gene x GO-term annotation matrix (binary or TF-IDF), reduced by truncated SVD",
                 go_terms_options(), &make_go_terms);
-  r.add_encoder("precomputed", "Gene embeddings from a TSV/CSV or a saved 2-D tensor, matched by gene key",
+  r.add<sdk::FeatureEncoder>("precomputed", "Gene embeddings from a TSV/CSV or a saved 2-D tensor, matched by gene key",
                 precomputed_options(), &make_precomputed);
 }
 

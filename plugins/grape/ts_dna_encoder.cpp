@@ -139,7 +139,7 @@ std::shared_ptr<sdk::FeatureEncoder> make(const sdk::Options& options) {
 }  // namespace
 
 void register_torchscript_dna(sdk::Registrar& r) {
-  r.add_encoder("torchscript_dna",
+  r.add<sdk::FeatureEncoder>("torchscript_dna",
                 "Gene DNA (the annotation's promoter, or a FASTA/TSV file) through a user-supplied TorchScript DNA "
                 "language model (base or k-mer tokens), pooled (mean or first token) per gene, plus a "
                 "missing-sequence flag column",

@@ -90,7 +90,7 @@ std::shared_ptr<sdk::FeatureEncoder> make(const sdk::Options& options) {
 }  // namespace
 
 void register_torchscript_text(sdk::Registrar& r) {
-  r.add_encoder("torchscript_text",
+  r.add<sdk::FeatureEncoder>("torchscript_text",
                 "Gene description (else name) through a user-supplied BERT-family TorchScript model with WordPiece "
                 "tokenisation, pooled ([CLS] or mean) per gene, plus a missing-text flag column",
                 options(), &make);

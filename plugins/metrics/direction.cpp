@@ -21,7 +21,7 @@ namespace trellis::metrics {
 namespace {
 
 void add(sdk::Registrar& r, const char* name, const char* description, Genes genes, std::size_t k, Score score) {
-  r.add_metric(name, description, sdk::OptionSchema{}, [=](const sdk::Options&) {
+  r.add<sdk::Metric>(name, description, sdk::OptionSchema{}, [=](const sdk::Options&) {
     return std::make_shared<ProfileMetric>(name, genes, k, Space::delta, score);
   });
 }

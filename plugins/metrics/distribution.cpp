@@ -148,13 +148,13 @@ std::int64_t max_cells_of(const sdk::Options& o) {
 }  // namespace
 
 void register_distribution(sdk::Registrar& r) {
-  r.add_metric("e_distance",
+  r.add<sdk::Metric>("e_distance",
                "Energy distance between predicted and observed cells (Euclidean); only for predictors that "
                "sample cells (lower is better)",
                sdk::OptionSchema{}.add("max_cells", std::int64_t{500},
                                        "cells used per side at most (a fixed-seed random subset)"),
                [](const sdk::Options& o) { return std::make_shared<EDistance>(max_cells_of(o)); });
-  r.add_metric("mmd",
+  r.add<sdk::Metric>("mmd",
                "Squared MMD with an RBF kernel between predicted and observed cells (biased estimate); only for "
                "predictors that sample cells (lower is better)",
                sdk::OptionSchema{}

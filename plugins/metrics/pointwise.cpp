@@ -20,7 +20,7 @@ using sdk::Options;
 
 void add(sdk::Registrar& r, const char* name, const char* description, Genes genes, std::size_t k, Space space,
          Score score) {
-  r.add_metric(name, description, OptionSchema{}, [=](const Options&) {
+  r.add<sdk::Metric>(name, description, OptionSchema{}, [=](const Options&) {
     return std::make_shared<ProfileMetric>(name, genes, k, space, score);
   });
 }
@@ -54,7 +54,7 @@ void register_pointwise(sdk::Registrar& r) {
   add(r, "pearson_delta_de40", "GRAPE: Pearson r of the change from control over the top-40 DE genes (higher is better)",
       Genes::top_de, 40, Space::delta, Score::pearson);
   // Ahlmann-Eltze et al. 2025.
-  r.add_metric("l2_top1000_control",
+  r.add<sdk::Metric>("l2_top1000_control",
                "Ahlmann-Eltze: L2 distance of predicted vs observed pseudobulk over the genes most expressed in "
                "control (lower is better)",
                OptionSchema{}.add("genes", std::int64_t{1000},

@@ -52,7 +52,7 @@ class Rank : public sdk::Metric {
 }  // namespace
 
 void register_rank(sdk::Registrar& r) {
-  r.add_metric("rank",
+  r.add<sdk::Metric>("rank",
                "Fraction of other test conditions whose observed pseudobulk is closer (L2) to this condition's "
                "prediction than its own observation; 0 = best (lower is better)",
                sdk::OptionSchema{}, [](const sdk::Options&) { return std::make_shared<Rank>(); });

@@ -105,6 +105,7 @@ std::optional<std::int64_t> Screen::find_condition(const std::string& name) cons
 
 std::int64_t Batch::size() const {
   if (control.defined()) return control.size(0);
+  if (items.defined()) return items.numel();
   return static_cast<std::int64_t>(condition.size());
 }
 

@@ -1,11 +1,16 @@
 // Out-of-line virtual destructors (one home for each vtable) and the small
 // shared pieces of the interfaces.
+#include <cmath>
+
 #include <ATen/ATen.h>
 
+#include "trellis/sdk/adapter.hpp"
 #include "trellis/sdk/context.hpp"
 #include "trellis/sdk/error.hpp"
 #include "trellis/sdk/encoder.hpp"
 #include "trellis/sdk/graph_constructor.hpp"
+#include "trellis/sdk/graph_metric.hpp"
+#include "trellis/sdk/network.hpp"
 #include "trellis/sdk/metric.hpp"
 #include "trellis/sdk/plugin.hpp"
 #include "trellis/sdk/predictor.hpp"
@@ -30,19 +35,18 @@ Metric::~Metric() = default;
 Reader::~Reader() = default;
 Splitter::~Splitter() = default;
 Registrar::~Registrar() = default;
+Adapter::~Adapter() = default;
+NetworkInferrer::~NetworkInferrer() = default;
+GraphMetric::~GraphMetric() = default;
 
-std::string to_string(Kind kind) {
-  switch (kind) {
-    case Kind::encoder: return "encoder";
-    case Kind::graph: return "graph";
-    case Kind::relation: return "relation";
-    case Kind::gsl: return "gsl";
-    case Kind::predictor: return "predictor";
-    case Kind::metric: return "metric";
-    case Kind::reader: return "reader";
-    case Kind::splitter: return "splitter";
-  }
-  return "unknown";
+void ScoredEdges::validate() const {
+  if (regulator.size() != score.size() || target.size() != score.size())
+    throw Error("a scored edge list has " + std::to_string(regulator.size()) + " regulators, " +
+                std::to_string(target.size()) + " targets and " + std::to_string(score.size()) +
+                " scores; the three columns must have one entry per edge");
+  for (std::size_t i = 0; i < score.size(); ++i)
+    if (!std::isfinite(score[i]))
+      throw Error("edge " + regulator[i] + " -> " + target[i] + " has a non-finite score");
 }
 
 const GeneTable& BuildContext::gene_table() const {

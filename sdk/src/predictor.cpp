@@ -6,6 +6,7 @@
 #include <torch/serialize/archive.h>
 #include <torch/utils.h>
 
+#include "trellis/sdk/adapter.hpp"
 #include "trellis/sdk/error.hpp"
 #include "trellis/sdk/predictor.hpp"
 
@@ -55,11 +56,40 @@ void Predictor::load(const std::string& file, FitContext&) {
   throw Error("this predictor cannot be reloaded from '" + file + "'; run the experiment again");
 }
 
+// Structure learners are torch modules: one that the predictor forgot to
+// register would never train, so the host's SDK side registers each here.
+static void adopt_learners(NeuralPredictor& model, const FitContext& context) {
+  for (const auto& [name, learner] : context.structure_learners)
+    if (learner) model.adopt(name == "gsl" ? name : "gsl_" + name, learner);
+  if (context.structure_learner) model.adopt("gsl", context.structure_learner);
+  for (const auto& [slot, adapter] : context.adapters)
+    if (adapter) model.adopt("adapter_" + slot, adapter);
+}
+
 void NeuralPredictor::fit(FitContext& context) {
   control_mean_ = control_mean_of(context);
-  prepare(context);
+  prepare_fit(context);
+  adopt_learners(*this, context);
   if (!context.trainer) throw Error("no training loop was provided to fit a neural predictor");
   context.trainer->train(*this);
+}
+
+StepOutput NeuralPredictor::training_step(const Batch& batch) { return {loss(forward(batch), batch), {}}; }
+
+std::vector<TrainingStage> NeuralPredictor::stages() const {
+  TrainingStage stage;
+  stage.batch_mode = batch_mode();
+  stage.defaults = training_defaults();
+  return {stage};
+}
+
+void NeuralPredictor::adopt(const std::string& name, const std::shared_ptr<torch::nn::Module>& module) {
+  if (!module) return;
+  for (const auto& m : modules(/*include_self=*/false))
+    if (m.get() == module.get()) return;
+  std::string unique = name;
+  for (int i = 2; named_children().contains(unique); ++i) unique = name + "_" + std::to_string(i);
+  register_module(unique, module);
 }
 
 at::Tensor NeuralPredictor::predict(const std::vector<Condition>& conditions) {
@@ -100,7 +130,8 @@ void NeuralPredictor::save(const std::string& file) const {
 
 void NeuralPredictor::load(const std::string& file, FitContext& context) {
   control_mean_ = control_mean_of(context);
-  prepare(context);
+  prepare_load(context);
+  adopt_learners(*this, context);
   torch::serialize::InputArchive archive;
   try {
     archive.load_from(file);

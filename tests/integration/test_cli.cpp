@@ -33,7 +33,7 @@ TEST_CASE("cli: plugins list and info", "[cli]") {
                               Contains("gsl/none  [common]"));
   const auto only = run_trellis("plugins list --kind gsl");
   // gsl/none (common), gsl/grape_khop and gsl/knn_attention (grape), and nothing of another kind.
-  CHECK_THAT(only.output, Contains("Components (3):") && Contains("gsl/none") && Contains("gsl/knn_attention") &&
+  CHECK_THAT(only.output, Contains("3 components:") && Contains("gsl/none") && Contains("gsl/knn_attention") &&
                               !Contains("predictor/"));
   CHECK(run_trellis("plugins list --kind gls").exit_code != 0);
 

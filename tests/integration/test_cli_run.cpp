@@ -176,6 +176,15 @@ TEST_CASE("run: bad input fails with a clear error and leaves no run directory",
       {"wrong shape", "mean", "[model.predictor]\ntype = \"predictor/wrong_shape\"\n", "shape"},
       {"NaN prediction", "mean", "[model.predictor]\ntype = \"predictor/nan_output\"\n", "NaN"},
       {"unknown eval key", "mean", "[eval]\nmetric = [\"mse\"]\n", "[eval]: unknown key 'metric'"},
+      // The plugin's own message does not name it: the host adds who, where and with which options.
+      {"plugin error in fit", "mean",
+       "[model.predictor]\ntype = \"predictor/throws_in_fit\"\nmessage = \"no luck\"\n",
+       "plugin 'test_bad_predictor' 0.1.0, predictor/throws_in_fit in [model.predictor] {message = \"no luck\"}: "
+       "fit failed: no luck"},
+      {"adapter slot the predictor lacks", "mean", "[model.adapters.encoder]\ntype = \"adapter/none\"\n",
+       "[model.adapters.encoder]: predictor/mean has no adapter slot 'encoder'; its slots: none"},
+      {"training stage the predictor lacks", "gears", "[train.pretrain]\nepochs = 1\n",
+       "[train.pretrain]: predictor/gears has no training stage 'pretrain'; its stages: fit"},
   };
   dir.write("empty_split.toml", "train = [\"KLF1\"]\ntest = []\n");
   for (const auto& c : cases) {

@@ -47,11 +47,11 @@ class Shared : public RelationTyper {
 };
 
 void register_alpha(Registrar& r) {
-  r.add_relation("alpha_sign", "Edge type from the sign of the weight", OptionSchema{},
+  r.add<trellis::sdk::RelationTyper>("alpha_sign", "Edge type from the sign of the weight", OptionSchema{},
                  [](const Options&) { return std::make_shared<SignRelation>(); });
-  r.add_encoder("alpha_throws", "Its constructor always throws", OptionSchema{},
+  r.add<trellis::sdk::FeatureEncoder>("alpha_throws", "Its constructor always throws", OptionSchema{},
                 [](const Options&) -> std::shared_ptr<FeatureEncoder> { throw std::runtime_error("constructor exploded"); });
-  r.add_predictor("alpha_constant", "Predicts a constant",
+  r.add<trellis::sdk::Predictor>("alpha_constant", "Predicts a constant",
                   OptionSchema{}
                       .add("value", 1.0, "the constant")
                       .add("needs_feature", "", "a feature name to require")
@@ -60,7 +60,7 @@ void register_alpha(Registrar& r) {
                     if (o.get_double("value") < 0) throw o.invalid("value", "must not be negative");
                     return std::make_shared<Constant>(o.get_double("value"), o.get_string("needs_feature"));
                   });
-  r.add_relation("shared_name", "Also registered by test_beta", OptionSchema{},
+  r.add<trellis::sdk::RelationTyper>("shared_name", "Also registered by test_beta", OptionSchema{},
                  [](const Options&) { return std::make_shared<Shared>(); });
 }
 

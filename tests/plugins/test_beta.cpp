@@ -9,7 +9,7 @@ class Shared : public RelationTyper {
   Graph assign(const Graph& graph, const GeneTable&) override { return graph; }
 };
 void register_beta(Registrar& r) {
-  r.add_relation("shared_name", "Also registered by test_alpha", OptionSchema{},
+  r.add<trellis::sdk::RelationTyper>("shared_name", "Also registered by test_alpha", OptionSchema{},
                  [](const Options&) { return std::make_shared<Shared>(); });
 }
 }  // namespace

@@ -53,7 +53,7 @@ class GeneDeltas : public NeuralPredictor {
 };
 
 void register_neural(Registrar& r) {
-  r.add_predictor("test_neural", "Per-gene learnt deltas added to the control (a test model)",
+  r.add<trellis::sdk::Predictor>("test_neural", "Per-gene learnt deltas added to the control (a test model)",
                   OptionSchema{}
                       .add("batch_mode", "cell_pairs", "cell_pairs or condition_means")
                       .add("init_scale", 0.01, "standard deviation of the initial deltas"),

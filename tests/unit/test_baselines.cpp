@@ -33,7 +33,7 @@ std::unique_ptr<core::plugin::PluginHost> baselines_host() {
 
 std::shared_ptr<sdk::Predictor> make(const core::plugin::PluginHost& host, const std::string& name,
                                      const json& options = json::object()) {
-  return host.create<sdk::Predictor>(sdk::Kind::predictor, name, options, "[model.predictor]");
+  return host.create<sdk::Predictor>(name, options, "[model.predictor]");
 }
 
 sdk::Condition condition(const std::string& name, std::vector<std::string> genes, std::vector<std::int64_t> indices) {

@@ -39,7 +39,7 @@ namespace {
 const core::plugin::PluginHost& host() { return test::build_tree_plugins(); }
 
 std::shared_ptr<sdk::FeatureEncoder> make(const std::string& name, const json& options = json::object()) {
-  return host().create<sdk::FeatureEncoder>(sdk::Kind::encoder, name, options, "[model.encoders.e]");
+  return host().create<sdk::FeatureEncoder>(name, options, "[model.encoders.e]");
 }
 
 using test::LogCapture;

@@ -37,13 +37,13 @@ namespace {
 const core::plugin::PluginHost& host() { return test::build_tree_plugins(); }
 
 std::shared_ptr<sdk::GraphConstructor> make_graph(const json& options = json::object()) {
-  return host().create<sdk::GraphConstructor>(sdk::Kind::graph, "multimodal_similarity", options, "[model.graphs.prior]");
+  return host().create<sdk::GraphConstructor>("multimodal_similarity", options, "[model.graphs.prior]");
 }
 std::shared_ptr<sdk::RelationTyper> make_typer(const json& options = json::object()) {
-  return host().create<sdk::RelationTyper>(sdk::Kind::relation, "biotype", options, "[model.relations]");
+  return host().create<sdk::RelationTyper>("biotype", options, "[model.relations]");
 }
 std::shared_ptr<sdk::StructureLearner> make_gsl(const std::string& name, const json& options = json::object()) {
-  return host().create<sdk::StructureLearner>(sdk::Kind::gsl, name, options, "[model.gsl]");
+  return host().create<sdk::StructureLearner>(name, options, "[model.gsl]");
 }
 
 using EdgeMap = std::map<std::pair<std::int64_t, std::int64_t>, double>;
@@ -725,7 +725,7 @@ const sdk::BuildContext& norman(const std::filesystem::path& data) {
     out->seed = 1;
     const auto encode = [&](const std::string& name, const json& options) {
       return host()
-          .create<sdk::FeatureEncoder>(sdk::Kind::encoder, name, options, "[model.encoders]")
+          .create<sdk::FeatureEncoder>(name, options, "[model.encoders]")
           ->encode(*out);
     };
     out->features["text"] = encode("text_lsa", json{{"dim", 64}});

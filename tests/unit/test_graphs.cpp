@@ -33,7 +33,7 @@ namespace {
 const core::plugin::PluginHost& host() { return test::build_tree_plugins(); }
 
 std::shared_ptr<sdk::GraphConstructor> make(const std::string& name, const json& options = json::object()) {
-  return host().create<sdk::GraphConstructor>(sdk::Kind::graph, name, options, "[model.graphs.g]");
+  return host().create<sdk::GraphConstructor>(name, options, "[model.graphs.g]");
 }
 
 /// Edges as (source, target) -> weight; fails on a duplicate edge.

@@ -26,7 +26,7 @@ core::plugin::PluginHost& host() {
 }
 
 std::shared_ptr<sdk::Metric> metric(const std::string& name, nlohmann::json options = nlohmann::json::object()) {
-  return host().create<sdk::Metric>(sdk::Kind::metric, name, options, "metrics");
+  return host().create<sdk::Metric>(name, options, "metrics");
 }
 
 at::Tensor vec(std::vector<float> v) { return at::tensor(v, at::kFloat); }
@@ -155,7 +155,7 @@ TEST_CASE("metric directions and the perfect prediction", "[metrics]") {
   for (const auto& n : lower) CHECK(metric(n)->direction() == sdk::Direction::lower_is_better);
   // Every metric of the plugin is one of these, and says what it computes.
   std::size_t ours = 0;
-  for (const auto* c : host().components(sdk::Kind::metric))
+  for (const auto* c : host().components("metric"))
     if (c->plugin->name == "metrics") {
       ++ours;
       CHECK_FALSE(c->spec.description.empty());

@@ -11,7 +11,6 @@
 #include "trellis/sdk/relation.hpp"
 
 using namespace trellis::core::plugin;
-using trellis::sdk::Kind;
 using trellis::test::test_plugin_dir;
 using Catch::Contains;
 using nlohmann::json;
@@ -31,8 +30,8 @@ TEST_CASE("a good plugin loads and reports its info and components", "[plugins]"
   CHECK(p.licence == "MIT");
   CHECK(p.components == std::vector<std::string>{"relation/alpha_sign", "encoder/alpha_throws",
                                                  "predictor/alpha_constant", "relation/shared_name"});
-  CHECK(host.components(Kind::relation).size() == 2);
-  CHECK(host.find(Kind::predictor, "predictor/alpha_constant").spec.name == "alpha_constant");
+  CHECK(host.components("relation").size() == 2);
+  CHECK(host.find("predictor", "predictor/alpha_constant").spec.name == "alpha_constant");
 }
 
 TEST_CASE("the shipped plugins load from the build tree", "[plugins]") {
@@ -83,7 +82,7 @@ TEST_CASE("an unresolved symbol fails at load time (rtld_now) with dlerror's tex
 TEST_CASE("PluginInfo mismatches are refused with got/supported", "[plugins]") {
   PluginHost host;
   REQUIRE_THROWS_WITH(host.load(library("test_bad_abi")),
-                      Contains("plugin 'test_bad_abi'") && Contains("SDK ABI version mismatch: got 999, supported 2"));
+                      Contains("plugin 'test_bad_abi'") && Contains("SDK ABI version mismatch: got 999, supported 3"));
   REQUIRE_THROWS_WITH(host.load(library("test_bad_torch")),
                       Contains("LibTorch version mismatch: got 0.0.1, supported " TORCH_VERSION));
   REQUIRE_THROWS_WITH(host.load(library("test_bad_cxx_abi")),
@@ -113,12 +112,12 @@ TEST_CASE("unknown and misspelled components list what is available", "[plugins]
   PluginHost host;
   host.add_search_path(test_plugin_dir("test_alpha"), "test");
   host.load_search_path();
-  REQUIRE_THROWS_WITH(host.find(Kind::relation, "alpha_sing"),
+  REQUIRE_THROWS_WITH(host.find("relation", "alpha_sing"),
                       Contains("unknown relation component 'relation/alpha_sing'. Did you mean 'relation/alpha_sign'?") &&
                           Contains("Available relation components: relation/alpha_sign, relation/shared_name") &&
                           Contains("Loaded plugins: test_alpha (") &&
                           Contains("Plugin search path: " + test_plugin_dir("test_alpha").string() + " [test]"));
-  REQUIRE_THROWS_WITH(host.find(Kind::graph, "knn"),
+  REQUIRE_THROWS_WITH(host.find("graph", "knn"),
                       Contains("unknown graph component 'graph/knn'.") && Contains("Available graph components: none"));
 }
 
@@ -126,7 +125,7 @@ TEST_CASE("create checks options, builds, and wraps plugin exceptions", "[plugin
   PluginHost host;
   host.add_search_path(test_plugin_dir("test_alpha"), "test");
   host.load_search_path();
-  auto predictor = host.create<trellis::sdk::Predictor>(Kind::predictor, "alpha_constant",
+  auto predictor = host.create<trellis::sdk::Predictor>("alpha_constant",
                                                         json{{"value", 2.5}, {"label", "x"}}, "[model.predictor]");
   trellis::sdk::FitContext context;
   predictor->fit(context);
@@ -134,19 +133,19 @@ TEST_CASE("create checks options, builds, and wraps plugin exceptions", "[plugin
   CHECK(out.sizes() == at::IntArrayRef({2, 1}));
   CHECK(out[1][0].item<double>() == 2.5);
 
-  REQUIRE_THROWS_WITH(host.create<trellis::sdk::Predictor>(Kind::predictor, "alpha_constant",
+  REQUIRE_THROWS_WITH(host.create<trellis::sdk::Predictor>("alpha_constant",
                                                            json{{"valu", 1}, {"label", "x"}}, "[model.predictor]"),
                       Contains("unknown option 'valu' in [model.predictor] (predictor/alpha_constant). Did you mean 'value'?"));
-  REQUIRE_THROWS_WITH(host.create<trellis::sdk::Predictor>(Kind::predictor, "alpha_constant", json::object(), "[p]"),
+  REQUIRE_THROWS_WITH(host.create<trellis::sdk::Predictor>("alpha_constant", json::object(), "[p]"),
                       Contains("option 'label' in [p] (predictor/alpha_constant) is required"));
   // A component's own validation error comes back as a PluginError naming the plugin.
-  REQUIRE_THROWS_WITH(host.create<trellis::sdk::Predictor>(Kind::predictor, "alpha_constant",
+  REQUIRE_THROWS_WITH(host.create<trellis::sdk::Predictor>("alpha_constant",
                                                            json{{"value", -1}, {"label", "x"}}, "[p]"),
                       Contains("plugin 'test_alpha'") && Contains("predictor/alpha_constant failed to construct") &&
                           Contains("option 'value' in [p] (predictor/alpha_constant) must not be negative (got -1.0)"));
   // A constructor that throws.
   try {
-    host.create<trellis::sdk::FeatureEncoder>(Kind::encoder, "alpha_throws", json::object(), "[model.encoders.x]");
+    host.create<trellis::sdk::FeatureEncoder>("alpha_throws", json::object(), "[model.encoders.x]");
     FAIL("expected a PluginError");
   } catch (const PluginError& e) {
     CHECK(e.plugin() == "test_alpha");
@@ -161,7 +160,7 @@ TEST_CASE("a plugin object outlives the host and keeps its library loaded", "[pl
   {
     PluginHost host;
     host.load(file);
-    typer = host.create<trellis::sdk::RelationTyper>(Kind::relation, "alpha_sign", json::object(), "[r]");
+    typer = host.create<trellis::sdk::RelationTyper>("alpha_sign", json::object(), "[r]");
   }  // the host and its handles are gone
   void* still_loaded = dlopen(file.c_str(), RTLD_NOW | RTLD_NOLOAD);
   REQUIRE(still_loaded != nullptr);
@@ -177,4 +176,114 @@ TEST_CASE("a plugin object outlives the host and keeps its library loaded", "[pl
   CHECK(typed.edge_type[0].item<int64_t>() == 0);
   CHECK(typed.edge_type[1].item<int64_t>() == 1);
   typer.reset();
+}
+
+// --- Open kinds: a kind is declared in its interface's header and nowhere
+// else; the host refuses components whose kind or interface is wrong. ---
+
+namespace trellis::sdk {
+// A kind the host has never heard of, declared here as a plugin author would.
+class TRELLIS_SDK_API Scorer {
+ public:
+  virtual ~Scorer() = default;
+  virtual double score() const = 0;
+};
+TRELLIS_SDK_KIND(Scorer, "test_scorer", "Scores nothing in particular")
+}  // namespace trellis::sdk
+
+namespace {
+
+class FixedScorer : public trellis::sdk::Scorer {
+ public:
+  double score() const override { return 4.5; }
+};
+
+void register_scorer(trellis::sdk::Registrar& r) {
+  r.add<trellis::sdk::Scorer>("fixed", "Always 4.5", trellis::sdk::OptionSchema{},
+                              [](const trellis::sdk::Options&) { return std::make_shared<FixedScorer>(); });
+}
+
+// An encoder factory filed under the adapter kind.
+void register_wrong_interface(trellis::sdk::Registrar& r) {
+  trellis::sdk::ComponentSpec spec;
+  spec.kind = "adapter";
+  spec.interface_type = trellis::sdk::KindOf<trellis::sdk::FeatureEncoder>::info().type_id;
+  spec.name = "impostor";
+  spec.factory = [](const trellis::sdk::Options&) -> std::shared_ptr<void> { return nullptr; };
+  r.add(spec);
+}
+
+void register_undeclared_kind(trellis::sdk::Registrar& r) {
+  trellis::sdk::ComponentSpec spec;
+  spec.kind = "scorrer";
+  spec.interface_type = "x";
+  spec.name = "lost";
+  spec.factory = [](const trellis::sdk::Options&) -> std::shared_ptr<void> { return nullptr; };
+  r.add(spec);
+}
+
+class Boom : public trellis::sdk::FeatureEncoder {
+ public:
+  at::Tensor encode(const trellis::sdk::BuildContext&) override { throw trellis::sdk::Error("kaboom"); }
+};
+
+void register_boom(trellis::sdk::Registrar& r) {
+  r.add<trellis::sdk::FeatureEncoder>("boom", "Throws from encode", trellis::sdk::OptionSchema{}.add("dim", 3, "width"),
+                                      [](const trellis::sdk::Options&) { return std::make_shared<Boom>(); });
+}
+
+}  // namespace
+
+TEST_CASE("a kind declared in one header registers, lists and creates like the built-in ones", "[plugins][kinds]") {
+  const auto kind = trellis::sdk::find_kind("test_scorer");
+  REQUIRE(kind);
+  CHECK(kind->interface == "Scorer");
+  // The SDK's own kinds, including the three SDK 3 adds.
+  std::vector<std::string> names;
+  for (const auto& k : trellis::sdk::declared_kinds()) names.push_back(k.name);
+  for (const char* expected : {"adapter", "encoder", "graph", "graph_metric", "gsl", "metric", "network", "predictor",
+                               "reader", "relation", "splitter", "test_scorer"})
+    CHECK(std::find(names.begin(), names.end(), expected) != names.end());
+
+  PluginHost host;
+  host.add_builtin("scorers", "test", &register_scorer);
+  CHECK(host.components("test_scorer").size() == 1);
+  CHECK(host.create<trellis::sdk::Scorer>("fixed", json::object(), "[s]")->score() == 4.5);
+  REQUIRE_THROWS_WITH(host.find("test_scorer", "fixd"), Contains("Did you mean 'test_scorer/fixed'?"));
+}
+
+TEST_CASE("a component registered under the wrong kind is refused at load", "[plugins][kinds]") {
+  PluginHost host;
+  REQUIRE_THROWS_WITH(host.add_builtin("impostors", "test", &register_wrong_interface),
+                      Contains("plugin 'impostors' (") &&
+                          Contains("registers 'adapter/impostor' with a factory of another interface than Adapter") &&
+                          Contains("register it with Registrar::add<Adapter>"));
+  REQUIRE_THROWS_WITH(host.add_builtin("lost", "test", &register_undeclared_kind),
+                      Contains("registers 'scorrer/lost' under the undeclared kind 'scorrer'") &&
+                          Contains("declared kinds: adapter, encoder") && Contains("TRELLIS_SDK_KIND"));
+  CHECK(host.components().empty());
+  // Declaring a second interface under a taken name is refused too.
+  REQUIRE_THROWS_WITH(trellis::sdk::declare_kind({"encoder", "Other", "other-type", ""}),
+                      Contains("component kind 'encoder' is declared twice, for interface FeatureEncoder and for "
+                               "interface Other"));
+}
+
+TEST_CASE("an exception from a plugin object names the plugin, component, table and options", "[plugins][guard]") {
+  PluginHost host;
+  host.add_builtin("boomers", "test", &register_boom);
+  Origin origin;
+  auto encoder = host.create<trellis::sdk::FeatureEncoder>("boom", json{{"dim", 7}}, "[model.encoders.e]", &origin);
+  CHECK(origin.table == "model.encoders.e");
+  CHECK(origin.key == "encoder/boom");
+  trellis::sdk::BuildContext context;
+  try {
+    guarded(origin, "encode", [&] { return encoder->encode(context); });
+    FAIL("expected a PluginError");
+  } catch (const PluginError& e) {
+    CHECK(e.plugin() == "boomers");
+    CHECK(std::string(e.what()) ==
+          "plugin 'boomers' " TRELLIS_SDK_VERSION ", encoder/boom in [model.encoders.e] {dim = 7}: encode failed: kaboom");
+  }
+  // An error already attributed passes through unchanged.
+  CHECK_THROWS_WITH(guarded(origin, "fit", [] { throw PluginError("x", "already named"); }), "already named");
 }

@@ -366,7 +366,8 @@ TEST_CASE("splitters register as components with checked options", "[splits]") {
     for (const auto& spec : r.specs) {
       if (spec.key() == key) {
         const trellis::sdk::Options o(spec.options, values, "[split] (" + key + ")");
-        return std::get<trellis::sdk::Factory<trellis::sdk::Splitter>>(spec.factory)(o);
+        CHECK(spec.interface_type == trellis::sdk::KindOf<trellis::sdk::Splitter>::info().type_id);
+        return std::static_pointer_cast<trellis::sdk::Splitter>(spec.factory(o));
       }
     }
     FAIL("no " << key);

@@ -647,12 +647,12 @@ TEST_CASE("predictor/test_neural trains through the host's loop and learns the d
   core::plugin::PluginHost host;
   host.add_search_path(test::test_plugin_dir("test_neural"), "test");
   host.load_search_path();
-  CHECK_THROWS_WITH(host.create<sdk::Predictor>(sdk::Kind::predictor, "test_neural",
+  CHECK_THROWS_WITH(host.create<sdk::Predictor>("test_neural",
                                                 json{{"batch_mode", "pairs"}}, "[model.predictor]"),
                     Contains("must be cell_pairs or condition_means"));
   const auto d = additive_data();
   for (const std::string mode : {"cell_pairs", "condition_means"}) {
-    auto predictor = host.create<sdk::Predictor>(sdk::Kind::predictor, "test_neural", json{{"batch_mode", mode}},
+    auto predictor = host.create<sdk::Predictor>("test_neural", json{{"batch_mode", mode}},
                                                  "[model.predictor]");
     auto* neural = dynamic_cast<sdk::NeuralPredictor*>(predictor.get());
     REQUIRE(neural);
@@ -699,4 +699,160 @@ TEST_CASE("the progress bar redraws one line on stderr", "[trainer]") {
   const std::string out = util_read(captured);
   CHECK_THAT(out, Contains("\r\033[Kepoch 1/2  step 1/2  loss ") && Contains("\r\033[Kepoch 2/2  step 2/2  loss ") &&
                       Contains("elapsed 0:00  eta "));
+}
+
+// --- Training stages ---
+
+namespace {
+
+// Two stages with a known answer. "scale" (items over the 4 genes of the
+// universe) pulls a per-gene gain to 2 with (gain - 2)^2; "fit" (cell pairs)
+// learns per-gene deltas with the gain frozen, predicting
+// control + sum over perturbed genes of gain * delta, and logs the mean gain.
+class TwoStageModel : public sdk::NeuralPredictor {
+ public:
+  void prepare(sdk::FitContext& c) override {
+    gain = register_parameter("gain", torch::ones({c.genes->size()}));
+    delta = register_parameter("delta", torch::randn({c.genes->size(), c.screen->num_genes()}) * 0.1);
+  }
+  std::vector<sdk::TrainingStage> stages() const override {
+    sdk::TrainingStage scale;
+    scale.name = "scale";
+    scale.batch_mode = sdk::BatchMode::items;
+    scale.items = 4;
+    scale.validate = false;
+    scale.defaults = quiet_settings();
+    scale.defaults.epochs = 3;
+    scale.defaults.batch_size = 2;
+    scale.defaults.learning_rate = 0.1;
+    sdk::TrainingStage fit;
+    fit.defaults = quiet_settings();
+    return {scale, fit};
+  }
+  std::vector<at::Tensor> stage_parameters(const std::string& s) override {
+    return {s == "scale" ? gain : delta};
+  }
+  sdk::StepOutput training_step(const sdk::Batch& b) override {
+    if (on_step) on_step(stage());
+    if (stage() == "scale") {
+      seen_items.push_back(b.items.clone());
+      return {(gain.index_select(0, b.items) - 2.0).pow(2).mean(), {}};
+    }
+    return {loss(forward(b), b), {{"gain_mean", gain.mean().item<double>()}}};
+  }
+  at::Tensor forward(const sdk::Batch& b) override {
+    const at::Tensor rows = delta.index_select(0, b.perturbed_gene) * gain.index_select(0, b.perturbed_gene).unsqueeze(1);
+    return b.control + at::zeros_like(b.control).index_add(0, b.perturbed_row, rows);
+  }
+  at::Tensor loss(const at::Tensor& predicted, const sdk::Batch& b) override {
+    return (predicted - b.target).pow(2).mean();
+  }
+
+  at::Tensor gain, delta;
+  std::vector<at::Tensor> seen_items;
+  std::function<void(const std::string&)> on_step;
+};
+
+tr::TrainingReport fit_two_stage(TwoStageModel& model, sdk::FitContext& context, tr::TrainerOptions options) {
+  torch::manual_seed(options.seed);
+  tr::Trainer trainer(context, std::move(options));
+  context.trainer = &trainer;
+  model.fit(context);
+  context.trainer = nullptr;
+  return trainer.report();
+}
+
+}  // namespace
+
+TEST_CASE("stages run in order, each with its settings, batch mode and parameters", "[trainer][stages]") {
+  const auto d = additive_data();
+  TwoStageModel model;
+  auto c = context_for(*d, {1, 2, 3});
+  tr::TrainerOptions o;
+  o.settings = quiet_settings();
+  o.settings.epochs = 40;
+  o.stage_settings["scale"] = model.stages()[0].defaults;
+  o.stage_settings["scale"].epochs = 60;
+  o.seed = 3;
+  at::Tensor gain_at_fit;
+  model.on_step = [&](const std::string& stage) {
+    if (stage == "fit" && !gain_at_fit.defined()) gain_at_fit = model.gain.detach().clone();
+  };
+  const auto report = fit_two_stage(model, c, o);
+  REQUIRE(report.stages.size() == 2);
+  CHECK(report.stages[0].name == "scale");
+  CHECK(report.stages[0].train_loss.size() == 60);
+  CHECK(report.stages[1].name == "fit");
+  CHECK(report.stages[1].train_loss.size() == 40);
+  CHECK(report.train_loss == report.stages[1].train_loss);  // the headline figures are the fit stage's
+  // Items: each epoch of "scale" shows every gene once, two per batch.
+  REQUIRE(model.seen_items.size() == 120);
+  const at::Tensor first_epoch = std::get<0>(at::cat({model.seen_items[0], model.seen_items[1]}).sort());
+  CHECK(at::equal(first_epoch, at::arange(4, at::kLong)));
+  // Adam at lr 0.1 for 60 epochs of 2 steps brings each gain from 1 to 2.
+  CHECK(at::allclose(model.gain, at::full({4}, 2.0), 0, 0.02));
+  // "fit" trains delta only: the gain is where "scale" left it.
+  CHECK(at::equal(model.gain.detach(), gain_at_fit));
+  // The fit stage's named scalar is recorded per epoch: the (frozen) mean gain.
+  REQUIRE(report.scalars.count("gain_mean") == 1);
+  CHECK(report.scalars.at("gain_mean").size() == 40);
+  CHECK(report.scalars.at("gain_mean").back() == Approx(gain_at_fit.mean().item<double>()));
+  // gain * delta learns the true per-gene deltas (G0 and P; unperturbed genes stay near 0).
+  const at::Tensor effect = model.delta.detach() * model.gain.detach().unsqueeze(1);
+  CHECK(at::allclose(effect[0], at::tensor(kDeltaG0), 0, 0.15));
+  CHECK(at::allclose(effect[3], at::tensor(kDeltaP), 0, 0.15));
+}
+
+TEST_CASE("resuming inside either stage ends exactly like an uninterrupted run", "[trainer][stages]") {
+  const auto d = additive_data();
+  test::TempDir dir;
+  const auto options = [&](const std::string& sub, bool resume) {
+    tr::TrainerOptions o;
+    o.settings = quiet_settings();
+    o.settings.epochs = 4;
+    o.settings.max_cells_per_condition = 3;
+    o.checkpoint_dir = dir.path() / sub;
+    o.resume = resume;
+    o.seed = 5;
+    return o;
+  };
+  TwoStageModel whole;
+  auto c0 = context_for(*d, {1, 2, 3});
+  const auto full = fit_two_stage(whole, c0, options("whole", false));
+  CHECK(std::filesystem::exists(dir.path() / "whole" / "scale" / "last.pt"));
+  CHECK(std::filesystem::exists(dir.path() / "whole" / "fit" / "last.pt"));
+
+  for (const std::string stage : {"scale", "fit"}) {
+    DYNAMIC_SECTION("interrupted in stage " << stage) {
+      // The first process dies in the second epoch of `stage`.
+      TwoStageModel first;
+      int steps = 0;
+      first.on_step = [&](const std::string& s) {
+        const int per_epoch = s == "scale" ? 2 : 3;  // 4 items / 2; 9 cells / 4 per batch
+        if (s == stage && ++steps > per_epoch) throw sdk::Error("power cut");
+      };
+      auto c1 = context_for(*d, {1, 2, 3});
+      CHECK_THROWS_WITH(fit_two_stage(first, c1, options(stage, false)), Contains("power cut"));
+      TwoStageModel second;  // a new process
+      auto c2 = context_for(*d, {1, 2, 3});
+      const auto resumed = fit_two_stage(second, c2, options(stage, true));
+      CHECK(resumed.train_loss == full.train_loss);
+      CHECK(at::equal(second.gain, whole.gain));
+      CHECK(at::equal(second.delta, whole.delta));
+    }
+  }
+}
+
+TEST_CASE("[train] and [train.<stage>] tables set each stage; an unknown stage is an error", "[trainer][stages]") {
+  TwoStageModel model;
+  const auto settings =
+      tr::resolve_stage_settings(model.stages(), json{{"epochs", 7}, {"scale", {{"learning_rate", 0.5}}}}, "predictor/x");
+  CHECK(settings.at("fit").epochs == 7);        // [train]'s own keys set the stage "fit"
+  CHECK(settings.at("scale").epochs == 3);      // ... not the others, which keep their defaults
+  CHECK(settings.at("scale").learning_rate == 0.5);
+  CHECK_THROWS_WITH(tr::resolve_stage_settings(model.stages(), json{{"scael", {{"epochs", 1}}}}, "predictor/x"),
+                    "[train.scael]: predictor/x has no training stage 'scael' (did you mean [train.scale]?); its "
+                    "stages: scale, fit");
+  CHECK_THROWS_WITH(tr::resolve_stage_settings(model.stages(), json{{"scale", {{"epoch", 1}}}}, "predictor/x"),
+                    Contains("[train.scale]") && Contains("'epoch'") && Contains("epochs"));
 }

@@ -1,11 +1,15 @@
-// The smallest useful Trellis plugin: one relation typer that labels each
-// edge by the sign of its weight (activating vs repressing links of a
-// signed regulatory network).
+// An example third-party plugin. This file holds the smallest useful
+// component, a relation typer that labels each edge by the sign of its
+// weight (activating vs repressing links of a signed regulatory network),
+// and the plugin's entry point; a two-stage predictor and an adapter live in
+// their own files.
 #include <memory>
 
 #include <ATen/ATen.h>
 #include <trellis/sdk/plugin.hpp>
 #include <trellis/sdk/relation.hpp>
+
+#include "hello.hpp"
 
 namespace hello {
 
@@ -26,8 +30,8 @@ class SignRelation : public trellis::sdk::RelationTyper {
   std::string negative_;
 };
 
-void register_components(trellis::sdk::Registrar& registrar) {
-  registrar.add_relation(
+void register_sign_relation(trellis::sdk::Registrar& registrar) {
+  registrar.add<trellis::sdk::RelationTyper>(
       "sign", "Relation type from the sign of the edge weight",
       trellis::sdk::OptionSchema{}
           .add("positive", "activates", "name of the relation for weights >= 0")
@@ -39,7 +43,13 @@ void register_components(trellis::sdk::Registrar& registrar) {
       });
 }
 
+void register_components(trellis::sdk::Registrar& registrar) {
+  register_sign_relation(registrar);
+  register_graph_smoothing(registrar);
+  register_latent_shift(registrar);
+}
+
 }  // namespace hello
 
-TRELLIS_PLUGIN("hello", "1.0.0", "Example third-party plugin: relation types by edge sign", "MIT",
+TRELLIS_PLUGIN("hello", "1.0.0", "Example third-party plugin: relation types by edge sign, a two-stage predictor, a graph adapter", "MIT",
                hello::register_components)

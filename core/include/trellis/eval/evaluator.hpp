@@ -11,6 +11,7 @@
 
 #include <ATen/core/Tensor.h>
 
+#include "trellis/plugin/origin.hpp"
 #include "trellis/preprocess/pipeline.hpp"
 #include "trellis/sdk/data.hpp"
 #include "trellis/sdk/metric.hpp"
@@ -25,6 +26,7 @@ namespace trellis::core::eval {
 struct NamedMetric {
   std::string name;
   std::shared_ptr<sdk::Metric> metric;
+  plugin::Origin origin;  ///< for errors the metric throws
 };
 
 /// The metrics `names` lists (bare names, "mse" or "metric/mse"); every

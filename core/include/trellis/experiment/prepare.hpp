@@ -12,6 +12,7 @@
 
 #include <toml++/toml.h>
 
+#include "trellis/experiment/fitting_view.hpp"
 #include "trellis/data/screen_loader.hpp"
 #include "trellis/model/assembly.hpp"
 #include "trellis/sdk/predictor.hpp"
@@ -28,7 +29,9 @@ struct Prepared {
   std::uint64_t split_seed = 0;
   std::vector<std::int64_t> train, val, test;  ///< indices into screen.conditions
   model::AssembledModel model;
-  sdk::FitContext context;
+  /// What the model is built and fitted on: no test condition, no test cell.
+  FittingView fitting;
+  sdk::FitContext context;  ///< over `fitting`
 
   Prepared() = default;
   Prepared(const Prepared&) = delete;
@@ -40,7 +43,9 @@ struct Prepared {
 /// `[split]` says — or uses `saved_split` — checks the split (a test set
 /// that is empty is an error), assembles `[model]`, builds every encoder's
 /// features and graph (relation-typed when `[model.relations]` is set), and
-/// fills the FitContext (`trainer` left null).
+/// fills the FitContext (`trainer` left null). Encoders, graph constructors
+/// and the FitContext see the fitting view only: control, training and
+/// validation conditions and their cells.
 std::unique_ptr<Prepared> prepare(const toml::table& config, const plugin::PluginHost& host,
                                   const std::optional<sdk::Split>& saved_split = std::nullopt);
 

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json_fwd.hpp>
 
+#include "trellis/plugin/origin.hpp"
 #include "trellis/plugin/plugin_error.hpp"
 #include "trellis/sdk/plugin.hpp"
 
@@ -74,44 +74,41 @@ class PluginHost {
 
   const std::vector<std::shared_ptr<const LoadedPlugin>>& plugins() const { return plugins_; }
   /// All components, or those of one kind, sorted by lookup name.
-  std::vector<const Component*> components(std::optional<sdk::Kind> kind = std::nullopt) const;
+  std::vector<const Component*> components(const std::optional<std::string>& kind = std::nullopt) const;
   /// The plugin named `name`, or nullptr.
   const LoadedPlugin* find_plugin(const std::string& name) const;
   /// The component `<kind>/<name>`; throws PluginError listing what is available.
-  const Component& find(sdk::Kind kind, const std::string& name) const;
+  const Component& find(const std::string& kind, const std::string& name) const;
 
-  /// Checks `options` against the component's schema and constructs it.
-  /// `where` names the config table, for messages. Exceptions thrown by the
-  /// plugin come back as PluginError naming the plugin.
+  /// Checks `options` against the component's schema and constructs it; the
+  /// kind is the one `Interface` declares. `where` names the config table,
+  /// for messages. Exceptions thrown by the plugin come back as PluginError
+  /// naming the plugin.
+  /// When `origin` is given it receives where the object came from, for
+  /// guarded() calls into it.
   template <class Interface>
-  std::shared_ptr<Interface> create(sdk::Kind kind, const std::string& name, const nlohmann::json& options,
-                                    const std::string& where) const {
-    const Component& component = find(kind, name);
-    const sdk::Options checked = check_options(component, options, where);
-    const auto* factory = std::get_if<sdk::Factory<Interface>>(&component.spec.factory);
-    if (!factory || !*factory)
-      throw PluginError(component.plugin->name, describe(component) + " registered no factory of its kind");
-    std::shared_ptr<Interface> object;
-    try {
-      object = (*factory)(checked);
-    } catch (const std::exception& e) {
-      throw PluginError(component.plugin->name, describe(component) + " failed to construct: " + e.what());
-    } catch (...) {
-      throw PluginError(component.plugin->name, describe(component) + " failed to construct (unknown exception)");
-    }
-    if (!object) throw PluginError(component.plugin->name, describe(component) + " returned no object");
-    return keep_library_alive(std::move(object), component.plugin);
+  std::shared_ptr<Interface> create(const std::string& name, const nlohmann::json& options,
+                                    const std::string& where, Origin* origin = nullptr) const {
+    const Component& component = find(sdk::kind_name<Interface>(), name);
+    if (origin) *origin = origin_of(component, options, where);
+    // The registrar checked at load that the factory makes this kind's
+    // interface, so the cast back from void is exact.
+    return keep_library_alive(std::static_pointer_cast<Interface>(construct(component, options, where)),
+                              component.plugin);
   }
 
   /// "plugin 'x' (/path/trellis_x.so), encoder/y" for messages.
   static std::string describe(const Component& component);
+  /// The origin of an object made from `component` with `options` for the
+  /// config table `where` ("[model.gsl]" or "model.gsl").
+  static Origin origin_of(const Component& component, const nlohmann::json& options, const std::string& where);
 
  private:
   struct RegistrarImpl;
   void register_plugin(std::shared_ptr<LoadedPlugin> plugin, void (*register_components)(sdk::Registrar&));
-  sdk::Options check_options(const Component& component, const nlohmann::json& options,
-                             const std::string& where) const;
-  std::string available_summary(sdk::Kind kind) const;
+  std::shared_ptr<void> construct(const Component& component, const nlohmann::json& options,
+                                  const std::string& where) const;
+  std::string available_summary(const std::string& kind) const;
 
   // The returned pointer owns a holder that releases the object first and
   // then the library, so plugin code is never unloaded under a live object.
@@ -131,9 +128,6 @@ class PluginHost {
   std::vector<std::shared_ptr<const LoadedPlugin>> plugins_;
   std::vector<Component> components_;
 };
-
-/// The lookup-name kind for a string ("encoder" -> Kind::encoder), or nullopt.
-std::optional<sdk::Kind> kind_from_string(const std::string& name);
 
 /// The install's plugin directory, found relative to the running executable
 /// (`<prefix>/bin/trellis` -> `<prefix>/lib/trellis/plugins`).

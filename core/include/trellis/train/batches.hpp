@@ -23,6 +23,8 @@ namespace trellis::core::train {
 /// - condition_means: one row per training condition; target = its
 ///   pseudobulk (context.condition_means, else computed from the screen),
 ///   control = the control mean.
+/// - items: `items` indices (genes, modules, ... as the predictor defines
+///   them) in Batch::items; no expression is read.
 ///
 /// Rows are shuffled every epoch. All randomness comes from the generator
 /// passed to plan_epoch, so a run is reproducible from its seed.
@@ -31,7 +33,7 @@ class BatchSource {
   /// `context` must outlive the source. Throws sdk::Error when there are no
   /// training conditions or (cell_pairs) no control cells.
   BatchSource(const sdk::FitContext& context, sdk::BatchMode mode, std::int64_t batch_size,
-              std::int64_t max_cells_per_condition);
+              std::int64_t max_cells_per_condition, std::int64_t items = 0);
 
   /// Draws the next epoch's rows and control cells.
   void plan_epoch(std::mt19937_64& rng);
@@ -59,8 +61,9 @@ class BatchSource {
   std::vector<std::int64_t> control_cells_;
   at::Tensor means_;                                     // condition_means: [conditions_, G]
   at::Tensor control_mean_;                              // [G]
+  std::int64_t items_ = 0;                               // BatchMode::items
   // The current epoch, one entry per row.
-  std::vector<std::int64_t> row_condition_;              // index into conditions_
+  std::vector<std::int64_t> row_condition_;              // index into conditions_ (items: the item)
   std::vector<std::int64_t> row_cell_;
   std::vector<std::int64_t> row_control_;
   // Reused buffers.

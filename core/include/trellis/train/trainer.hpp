@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,15 @@ sdk::TrainingSettings resolve_settings(sdk::TrainingSettings defaults, const nlo
                                        const std::string& where);
 nlohmann::json to_json(const sdk::TrainingSettings& settings);
 
+/// The settings of each of `model`'s training stages from an experiment's
+/// `[train]` table: the stage named "fit" takes `[train]`'s own keys, every
+/// stage takes its `[train.<stage>]` table, each over the stage's defaults.
+/// A `[train.<name>]` that names no stage of the model is an error listing
+/// its stages. `who` names the model in messages, e.g. "predictor/grape".
+std::map<std::string, sdk::TrainingSettings> resolve_stage_settings(const std::vector<sdk::TrainingStage>& stages,
+                                                                    const nlohmann::json& table,
+                                                                    const std::string& who);
+
 /// The learning rate of 1-based `epoch`: a pure function of the epoch and the
 /// settings, so a resumed run follows the same schedule. "none": constant;
 /// "step": lr * gamma^floor((epoch-1)/step_size); "cosine": annealed from lr
@@ -34,10 +44,15 @@ double learning_rate_at(const sdk::TrainingSettings& settings, std::int64_t epoc
 /// before NeuralPredictor::fit for a reproducible run. Inside train() all
 /// sampling and shuffling use a std::mt19937_64 seeded from `seed`.
 struct TrainerOptions {
+  /// The settings of the stage "fit" (the only stage of most models).
   sdk::TrainingSettings settings;
+  /// The settings of other stages by name; a stage missing here trains
+  /// with its TrainingStage::defaults.
+  std::map<std::string, sdk::TrainingSettings> stage_settings;
   /// last.pt (every epoch: everything needed to resume) and best.pt (the best
   /// validation epoch's parameters, NeuralPredictor::save format) go here;
-  /// created when missing. Empty: no checkpoints are written.
+  /// created when missing. Empty: no checkpoints are written. A model with
+  /// several stages gets one subfolder per stage.
   std::filesystem::path checkpoint_dir;
   /// Continue from checkpoint_dir/last.pt after its epoch: the parameters,
   /// optimiser moments, best score, patience count, the sampling generator
@@ -55,7 +70,20 @@ struct TrainerOptions {
   bool progress_bar = false;             ///< a live bar (TTY) instead of periodic log lines
 };
 
-/// What happened, for logs and the run directory.
+/// What happened in one stage.
+struct StageReport {
+  std::string name;
+  std::int64_t epochs_run = 0;
+  std::int64_t best_epoch = -1;
+  double best_score = 0.0;
+  bool stopped_early = false;
+  std::vector<double> train_loss;
+  std::vector<double> val_score;
+  std::map<std::string, std::vector<double>> scalars;  ///< per epoch, by name
+};
+
+/// What happened, for logs and the run directory. The top-level fields are
+/// those of the last stage that validates (the stage that fits expression).
 struct TrainingReport {
   std::int64_t epochs_run = 0;          ///< the last epoch completed (counting epochs before a resume)
   std::int64_t best_epoch = -1;          ///< 1-based; -1 without validation
@@ -63,6 +91,8 @@ struct TrainingReport {
   bool stopped_early = false;
   std::vector<double> train_loss;        ///< mean loss per epoch
   std::vector<double> val_score;         ///< per epoch, when validating
+  std::map<std::string, std::vector<double>> scalars;  ///< per epoch, by name (StepOutput::scalars)
+  std::vector<StageReport> stages;       ///< every stage, in order
   double seconds = 0.0;
 };
 
@@ -78,6 +108,9 @@ class Trainer : public sdk::TrainingLoop {
   const TrainingReport& report() const { return report_; }
 
  private:
+  struct StagePlan;
+  StageReport train_stage(sdk::NeuralPredictor& model, const StagePlan& plan);
+
   const sdk::FitContext& context_;
   TrainerOptions options_;
   TrainingReport report_;

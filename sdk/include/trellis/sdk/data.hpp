@@ -123,6 +123,9 @@ struct TRELLIS_SDK_API Batch {
   at::Tensor perturbed_row;    ///< [K] int64 batch row of each perturbed gene
   at::Tensor perturbation_sign;  ///< [K] float: +1 activation, -1 knockdown/knockout
   std::vector<std::int64_t> condition;  ///< [B] index into Screen::conditions
+  /// BatchMode::items only: [B] int64 indices in [0, TrainingStage::items),
+  /// whose meaning is the predictor's (genes, modules, ...).
+  at::Tensor items;
   std::int64_t size() const;
 };
 

@@ -6,6 +6,7 @@
 
 #include "trellis/sdk/context.hpp"
 #include "trellis/sdk/export.hpp"
+#include "trellis/sdk/kind.hpp"
 
 namespace trellis::sdk {
 
@@ -22,5 +23,7 @@ class TRELLIS_SDK_API FeatureEncoder {
   /// table (so a disk cache keyed by them would be wrong).
   virtual bool cacheable() const { return true; }
 };
+
+TRELLIS_SDK_KIND(FeatureEncoder, "encoder", "Gene knowledge -> one [G, d] feature row per gene of the universe")
 
 }  // namespace trellis::sdk

@@ -4,6 +4,7 @@
 
 #include "trellis/sdk/context.hpp"
 #include "trellis/sdk/export.hpp"
+#include "trellis/sdk/kind.hpp"
 #include "trellis/sdk/graph.hpp"
 
 namespace trellis::sdk {
@@ -16,5 +17,7 @@ class TRELLIS_SDK_API GraphConstructor {
   virtual ~GraphConstructor();
   virtual Graph build(const BuildContext& context) = 0;
 };
+
+TRELLIS_SDK_KIND(GraphConstructor, "graph", "Builds a gene-gene graph from features, annotations or training expression")
 
 }  // namespace trellis::sdk

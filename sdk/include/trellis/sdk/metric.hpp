@@ -8,6 +8,7 @@
 #include <ATen/core/Tensor.h>
 
 #include "trellis/sdk/export.hpp"
+#include "trellis/sdk/kind.hpp"
 
 namespace trellis::sdk {
 
@@ -37,5 +38,7 @@ class TRELLIS_SDK_API Metric {
   /// override it.
   virtual std::vector<double> compute_all(const std::vector<MetricInput>& inputs) const;
 };
+
+TRELLIS_SDK_KIND(Metric, "metric", "Scores predicted expression of test conditions")
 
 }  // namespace trellis::sdk

@@ -10,9 +10,9 @@
 ///
 /// @code
 /// void register_components(trellis::sdk::Registrar& r) {
-///   r.add_relation("by_sign", "Relation type from the sign of the weight",
-///                  trellis::sdk::OptionSchema{},
-///                  [](const trellis::sdk::Options&) { return std::make_shared<BySign>(); });
+///   r.add<trellis::sdk::RelationTyper>("by_sign", "Relation type from the sign of the weight",
+///                                      trellis::sdk::OptionSchema{},
+///                                      [](const trellis::sdk::Options&) { return std::make_shared<BySign>(); });
 /// }
 /// TRELLIS_PLUGIN("hello", "1.0.0", "Example plugin", "MIT", register_components)
 /// @endcode
@@ -21,90 +21,59 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include <variant>
 
 #include <boost/dll/alias.hpp>
 #include <torch/version.h>
 
 #include "trellis/sdk/export.hpp"
+#include "trellis/sdk/kind.hpp"
 #include "trellis/sdk/options.hpp"
 #include "trellis/sdk/version.hpp"
 
 namespace trellis::sdk {
 
-// The interfaces are only named here; a plugin includes the headers of the
-// ones it implements (encoder.hpp, gsl.hpp, ...). This keeps the host's
-// plugin code free of the heavy LibTorch module headers.
-class FeatureEncoder;
-class GraphConstructor;
-class RelationTyper;
-class StructureLearner;
-class Predictor;
-class Metric;
-class Reader;
-class Splitter;
-
-/// Component kinds; a component's lookup name is `<kind>/<name>`.
-enum class Kind { encoder, graph, relation, gsl, predictor, metric, reader, splitter };
-
-/// "encoder", "graph", ...
-TRELLIS_SDK_API std::string to_string(Kind kind);
-
+/// Makes one component from its checked options.
 template <class Interface>
 using Factory = std::function<std::shared_ptr<Interface>(const Options&)>;
 
-/// A registered component: its name, what it does, its options, and how to make one.
+/// A registered component: its kind, name, what it does, its options, and how
+/// to make one. The factory is type-erased so that any kind, including one a
+/// plugin declares itself, registers the same way; `interface_type` says
+/// which interface the objects it makes implement.
 struct TRELLIS_SDK_API ComponentSpec {
-  Kind kind = Kind::encoder;
-  std::string name;         ///< without the kind prefix
-  std::string description;  ///< one line, shown by `trellis plugins list`
+  std::string kind;            ///< a declared kind (see kind.hpp), e.g. "encoder"
+  std::string interface_type;  ///< KindInfo::type_id of the interface the factory makes
+  std::string name;            ///< without the kind prefix
+  std::string description;     ///< one line, shown by `trellis plugins list`
   OptionSchema options;
-  std::variant<Factory<FeatureEncoder>, Factory<GraphConstructor>, Factory<RelationTyper>,
-               Factory<StructureLearner>, Factory<Predictor>, Factory<Metric>, Factory<Reader>,
-               Factory<Splitter>>
-      factory;
+  /// Returns a `std::shared_ptr<Interface>` converted to `shared_ptr<void>`.
+  std::function<std::shared_ptr<void>(const Options&)> factory;
 
   /// `<kind>/<name>`
-  std::string key() const { return to_string(kind) + "/" + name; }
+  std::string key() const { return kind + "/" + name; }
 };
 
-/// Implemented by the host; a plugin adds its components to it.
+/// Implemented by the host; a plugin adds its components to it. The host
+/// refuses a component whose kind is not declared, or whose factory makes
+/// another interface than its kind's.
 class TRELLIS_SDK_API Registrar {
  public:
   virtual ~Registrar();
   virtual void add(ComponentSpec spec) = 0;
 
-  void add_encoder(const std::string& name, const std::string& description, OptionSchema options,
-                   Factory<FeatureEncoder> factory) {
-    add({Kind::encoder, name, description, std::move(options), std::move(factory)});
-  }
-  void add_graph(const std::string& name, const std::string& description, OptionSchema options,
-                 Factory<GraphConstructor> factory) {
-    add({Kind::graph, name, description, std::move(options), std::move(factory)});
-  }
-  void add_relation(const std::string& name, const std::string& description, OptionSchema options,
-                    Factory<RelationTyper> factory) {
-    add({Kind::relation, name, description, std::move(options), std::move(factory)});
-  }
-  void add_gsl(const std::string& name, const std::string& description, OptionSchema options,
-               Factory<StructureLearner> factory) {
-    add({Kind::gsl, name, description, std::move(options), std::move(factory)});
-  }
-  void add_predictor(const std::string& name, const std::string& description, OptionSchema options,
-                     Factory<Predictor> factory) {
-    add({Kind::predictor, name, description, std::move(options), std::move(factory)});
-  }
-  void add_metric(const std::string& name, const std::string& description, OptionSchema options,
-                  Factory<Metric> factory) {
-    add({Kind::metric, name, description, std::move(options), std::move(factory)});
-  }
-  void add_reader(const std::string& name, const std::string& description, OptionSchema options,
-                  Factory<Reader> factory) {
-    add({Kind::reader, name, description, std::move(options), std::move(factory)});
-  }
-  void add_splitter(const std::string& name, const std::string& description, OptionSchema options,
-                    Factory<Splitter> factory) {
-    add({Kind::splitter, name, description, std::move(options), std::move(factory)});
+  /// Registers a component of the kind `Interface` declares, e.g.
+  /// `r.add<sdk::FeatureEncoder>("name", "what it does", schema, factory)`.
+  template <class Interface>
+  void add(const std::string& name, const std::string& description, OptionSchema options,
+           Factory<Interface> factory) {
+    const KindInfo kind = KindOf<Interface>::info();
+    auto erased = [factory = std::move(factory)](const Options& o) -> std::shared_ptr<void> {
+      // Through shared_ptr<Interface> first, so the host's cast back to
+      // Interface* is exact even when the object has several bases.
+      std::shared_ptr<Interface> object = factory(o);
+      return object;
+    };
+    add(ComponentSpec{kind.name, kind.type_id, name, description, std::move(options), std::move(erased)});
   }
 };
 

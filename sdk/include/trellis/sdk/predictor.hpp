@@ -13,6 +13,7 @@
 
 #include "trellis/sdk/data.hpp"
 #include "trellis/sdk/export.hpp"
+#include "trellis/sdk/kind.hpp"
 #include "trellis/sdk/graph.hpp"
 #include "trellis/sdk/gsl.hpp"
 #include "trellis/sdk/relation.hpp"
@@ -20,20 +21,29 @@
 namespace trellis::sdk {
 
 class NeuralPredictor;
+class Adapter;
 
 /// The named parts a predictor needs; model assembly checks that the config
 /// provides each before anything is built.
 struct TRELLIS_SDK_API Requirements {
   std::vector<std::string> features;   ///< names under [model.encoders]
   std::vector<std::string> graphs;     ///< names under [model.graphs]
-  bool structure_learner = false;      ///< needs [model.gsl]
-  bool relation_typer = false;         ///< needs [model.relations]
+  bool structure_learner = false;      ///< needs [model.gsl] (the learner named "gsl")
+  bool relation_typer = false;         ///< needs [model.relations] (the typer named "relations")
+  /// Named structure learners, each under [model.gsl.<name>].
+  std::vector<std::string> structure_learners;
+  /// Named relation typers, each under [model.relations.<name>].
+  std::vector<std::string> relation_typers;
+  /// Adapter slots this predictor exposes; the config may fill each with
+  /// [model.adapters.<slot>] (an unfilled slot passes embeddings through).
+  std::vector<std::string> adapter_slots;
 };
 
 /// How a neural predictor wants its mini-batches built.
 enum class BatchMode {
   cell_pairs,       ///< each perturbed cell paired with a sampled control cell
   condition_means,  ///< one row per condition: its pseudobulk vs the control mean
+  items,            ///< shuffled indices [0, TrainingStage::items) in Batch::items (genes, modules, ...)
 };
 
 /// How the host's training loop trains a neural predictor. A predictor
@@ -55,6 +65,27 @@ struct TRELLIS_SDK_API TrainingSettings {
   std::int64_t max_cells_per_condition = 0;
 };
 
+/// One named stage of training (e.g. "pretrain_autoencoder", then "fit").
+/// The host runs a predictor's stages in order, each with its own
+/// optimiser, settings (`[train]` overridden by `[train.<name>]`), batches,
+/// checkpoints, progress and early stopping; `--resume` continues inside
+/// the stage that was running.
+struct TRELLIS_SDK_API TrainingStage {
+  std::string name = "fit";
+  BatchMode batch_mode = BatchMode::cell_pairs;
+  TrainingSettings defaults;   ///< before the config's [train] and [train.<name>]
+  std::int64_t items = 0;      ///< BatchMode::items: how many items an epoch shuffles
+  /// Score the validation conditions after each epoch (best epoch, early
+  /// stopping). Off for stages that do not predict expression yet.
+  bool validate = true;
+};
+
+/// What one training step returns.
+struct TRELLIS_SDK_API StepOutput {
+  at::Tensor loss;                        ///< scalar to minimise
+  std::map<std::string, double> scalars;  ///< named values to log (e.g. "regulariser"), averaged per epoch
+};
+
 /// The host's training loop (epochs, early stopping, checkpoints, progress).
 class TRELLIS_SDK_API TrainingLoop {
  public:
@@ -73,13 +104,31 @@ struct TRELLIS_SDK_API FitContext {
   at::Tensor control_mean;  ///< [G_measured]
   std::map<std::string, at::Tensor> features;
   std::map<std::string, Graph> graphs;
-  std::shared_ptr<StructureLearner> structure_learner;  ///< null unless required
+  std::shared_ptr<StructureLearner> structure_learner;  ///< the learner of [model.gsl]; null when none
   /// The [model.relations] typer the graphs were typed with (null when none):
   /// a predictor re-types graphs a structure learner creates with it.
   std::shared_ptr<RelationTyper> relation_typer;
+  /// Every structure learner by name ([model.gsl] is "gsl", [model.gsl.x] is "x").
+  std::map<std::string, std::shared_ptr<StructureLearner>> structure_learners;
+  /// Every relation typer by name ([model.relations] is "relations", [model.relations.x] is "x").
+  std::map<std::string, std::shared_ptr<RelationTyper>> relation_typers;
+  /// The adapters the config put into the predictor's slots, by slot.
+  std::map<std::string, std::shared_ptr<Adapter>> adapters;
   TrainingLoop* trainer = nullptr;
   std::uint64_t seed = 0;
   std::string run_dir;
+
+  /// A named feature; throws trellis::sdk::Error listing what is built and
+  /// saying where to declare it.
+  const at::Tensor& feature(const std::string& name) const;
+  /// A named graph; likewise.
+  const Graph& graph(const std::string& name) const;
+  /// A named structure learner; likewise.
+  std::shared_ptr<StructureLearner> learner(const std::string& name) const;
+  /// A named relation typer; likewise.
+  std::shared_ptr<RelationTyper> typer(const std::string& name) const;
+  /// The adapter in slot `slot`, or null when the config leaves it empty.
+  std::shared_ptr<Adapter> adapter(const std::string& slot) const;
 };
 
 /// Fits, then predicts `[n, G_measured]` mean post-perturbation expression.
@@ -108,32 +157,63 @@ class TRELLIS_SDK_API Predictor {
 class TRELLIS_SDK_API NeuralPredictor : public Predictor, public torch::nn::Module {
  public:
   ~NeuralPredictor() override;
-  /// Builds parameters from the context (sizes, graphs), then runs the host's
-  /// training loop on this module.
+  /// prepare_fit(), registers the context's structure learners as
+  /// submodules, then runs the host's training loop over stages().
   void fit(FitContext& context) override;
-  /// Called by fit() and load() before training or loading; create
-  /// parameters here (register_parameter / register_module).
+  /// Creates parameters from the context (sizes, graphs) with
+  /// register_parameter / register_module. Called through prepare_fit()
+  /// before training and prepare_load() before loading saved parameters.
   virtual void prepare(FitContext& context) = 0;
+  /// Before training; the default calls prepare().
+  virtual void prepare_fit(FitContext& context) { prepare(context); }
+  /// Before loading saved parameters (nothing is trained); the default calls prepare().
+  virtual void prepare_load(FitContext& context) { prepare(context); }
   /// `[B, G_measured]` predicted expression for a batch.
   virtual at::Tensor forward(const Batch& batch) = 0;
   /// Scalar loss of `predicted` against `batch.target`.
   virtual at::Tensor loss(const at::Tensor& predicted, const Batch& batch) = 0;
+  /// One training step of the current stage (see stage()). The default is
+  /// `{loss(forward(batch), batch)}`; override it to add named scalars or
+  /// for stages that do not predict expression.
+  virtual StepOutput training_step(const Batch& batch);
+  /// Called on every training batch before training_step(): a predictor may
+  /// re-pair its cells its own way (e.g. minibatch optimal transport between
+  /// `batch.control` and `batch.target` rows). The default does nothing.
+  virtual void pair_batch(Batch& batch) { (void)batch; }
+  /// The batch mode of the single default stage.
   virtual BatchMode batch_mode() const { return BatchMode::cell_pairs; }
   using torch::nn::Module::load;
   using torch::nn::Module::save;
   /// This model's training defaults, before the config's `[train]`.
   virtual TrainingSettings training_defaults() const { return {}; }
+  /// The stages, in order. The default is one stage "fit" with
+  /// batch_mode() and training_defaults().
+  virtual std::vector<TrainingStage> stages() const;
+  /// The parameters the stage `stage` trains; the default is all of them.
+  virtual std::vector<at::Tensor> stage_parameters(const std::string& stage) { (void)stage; return parameters(); }
+  /// Called by the host when a stage starts (also when resuming inside it).
+  void enter_stage(const std::string& stage) { stage_ = stage; }
+  /// The stage being trained ("fit" outside training).
+  const std::string& stage() const { return stage_; }
+  /// Registers `module` as a submodule named `name` unless it already is
+  /// one somewhere in this model (used by the host for structure learners).
+  void adopt(const std::string& name, const std::shared_ptr<torch::nn::Module>& module);
   /// Runs forward() in eval mode without gradients on one row per
   /// condition, with the control mean as each row's control.
   at::Tensor predict(const std::vector<Condition>& conditions) override;
   /// Saves every parameter and buffer (torch::save format).
   void save(const std::string& file) const override;
-  /// prepare(), then loads the parameters and buffers saved by save().
+  /// prepare_load(), then loads the parameters and buffers saved by save().
   void load(const std::string& file, FitContext& context) override;
 
  protected:
   /// The control mean predict() uses; set by fit() and load().
   at::Tensor control_mean_;
+
+ private:
+  std::string stage_ = "fit";
 };
+
+TRELLIS_SDK_KIND(Predictor, "predictor", "Fits on a split, predicts mean expression for conditions")
 
 }  // namespace trellis::sdk

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "trellis/sdk/export.hpp"
+#include "trellis/sdk/kind.hpp"
 #include "trellis/sdk/table.hpp"
 
 namespace trellis::sdk {
@@ -20,5 +21,7 @@ class TRELLIS_SDK_API Reader {
   virtual bool recognises(const std::string& path) const = 0;
   virtual AnnData read(const std::string& path) = 0;
 };
+
+TRELLIS_SDK_KIND(Reader, "reader", "Reads a dataset format into AnnData")
 
 }  // namespace trellis::sdk

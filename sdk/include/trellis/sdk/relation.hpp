@@ -4,6 +4,7 @@
 
 #include "trellis/sdk/data.hpp"
 #include "trellis/sdk/export.hpp"
+#include "trellis/sdk/kind.hpp"
 #include "trellis/sdk/graph.hpp"
 
 namespace trellis::sdk {
@@ -15,5 +16,7 @@ class TRELLIS_SDK_API RelationTyper {
   virtual ~RelationTyper();
   virtual Graph assign(const Graph& graph, const GeneTable& genes) = 0;
 };
+
+TRELLIS_SDK_KIND(RelationTyper, "relation", "Assigns each edge of a graph a relation type")
 
 }  // namespace trellis::sdk

@@ -9,6 +9,7 @@
 
 #include "trellis/sdk/data.hpp"
 #include "trellis/sdk/export.hpp"
+#include "trellis/sdk/kind.hpp"
 
 namespace trellis::sdk {
 
@@ -28,5 +29,7 @@ class TRELLIS_SDK_API Splitter {
   /// `conditions` excludes control. Same seed, same split.
   virtual Split split(const std::vector<Condition>& conditions, std::uint64_t seed) = 0;
 };
+
+TRELLIS_SDK_KIND(Splitter, "splitter", "Divides perturbed conditions into train, validation and test sets")
 
 }  // namespace trellis::sdk
