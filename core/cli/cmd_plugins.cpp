@@ -34,20 +34,18 @@ void print_component(const plugin::Component& component) {
   print_component_options(component);
 }
 
-std::string kind_names() {
+std::vector<std::string> kind_names() {
   std::vector<std::string> names;
   for (const auto& kind : sdk::declared_kinds()) names.push_back(kind.name);
-  return sdk::join(names);
+  return names;
 }
 
 void list(const plugin::PluginHost& host, const std::string& kind_filter) {
   if (!kind_filter.empty() && !sdk::find_kind(kind_filter)) {
     std::string message = "--kind '" + kind_filter + "' is not a component kind.";
-    std::vector<std::string> names;
-    for (const auto& kind : sdk::declared_kinds()) names.push_back(kind.name);
-    const std::string near = sdk::closest_match(kind_filter, names);
+    const std::string near = sdk::closest_match(kind_filter, kind_names());
     if (!near.empty()) message += " Did you mean '" + near + "'?";
-    throw sdk::Error(message + " Kinds: " + kind_names());
+    throw sdk::Error(message + " Kinds: " + sdk::join(kind_names()));
   }
   std::cout << "Plugins (" << host.plugins().size() << "):\n";
   for (const auto& p : host.plugins())
@@ -110,7 +108,7 @@ void add_plugins_command(CLI::App& app, GlobalOptions& global) {
 
   auto* list_cmd = plugins->add_subcommand("list", "List plugins and components");
   auto kind = std::make_shared<std::string>();
-  list_cmd->add_option("--kind", *kind, "Only components of this kind (" + kind_names() + ")");
+  list_cmd->add_option("--kind", *kind, "Only components of this kind (" + sdk::join(kind_names()) + ")");
   list_cmd->callback([&global, kind] {
     configure_logging(global);
     list(*load_plugins(global, nullptr), *kind);

@@ -35,7 +35,13 @@ TEST_CASE("cli: plugins list and info", "[cli]") {
   // gsl/none (common), gsl/grape_khop and gsl/knn_attention (grape), and nothing of another kind.
   CHECK_THAT(only.output, Contains("3 components:") && Contains("gsl/none") && Contains("gsl/knn_attention") &&
                               !Contains("predictor/"));
-  CHECK(run_trellis("plugins list --kind gls").exit_code != 0);
+  const auto typo_kind = run_trellis("plugins list --kind gls");
+  CHECK(typo_kind.exit_code != 0);
+  CHECK_THAT(typo_kind.output, Contains("--kind 'gls' is not a component kind. Did you mean 'gsl'?") &&
+                                   Contains("Kinds: adapter, encoder, graph, graph_metric, gsl"));
+  // Every declared kind is listed, also one that no loaded plugin fills yet.
+  CHECK_THAT(list.output, Contains("adapter (Adapter: ") && Contains("network (NetworkInferrer: ") &&
+                              Contains("graph_metric (GraphMetric: "));
 
   const auto info = run_trellis("plugins info relation/single");
   REQUIRE(info.exit_code == 0);
@@ -126,7 +132,7 @@ TEST_CASE("cli: plugin path, log level and run directory problems", "[cli]") {
 
   r = run_trellis("plugins list", "TRELLIS_PLUGIN_PATH=" + trellis::test::test_plugin_dir("test_bad_abi").string());
   CHECK(r.exit_code == 1);
-  CHECK_THAT(r.output, Contains("SDK ABI version mismatch: got 999, supported 2"));
+  CHECK_THAT(r.output, Contains("SDK ABI version mismatch: got 999, supported 3"));
 
   r = run_trellis("--log-level loud plugins list");
   CHECK(r.exit_code == 1);

@@ -137,7 +137,8 @@ sdk::TrainingSettings quiet_settings() {
 }
 
 // Fits `model` with seeded torch init, as the host does.
-tr::TrainingReport fit(DeltaModel& model, sdk::FitContext& context, tr::TrainerOptions options) {
+template <class Model>
+tr::TrainingReport fit(Model& model, sdk::FitContext& context, tr::TrainerOptions options) {
   torch::manual_seed(options.seed);
   tr::Trainer trainer(context, std::move(options));
   context.trainer = &trainer;
@@ -753,15 +754,6 @@ class TwoStageModel : public sdk::NeuralPredictor {
   std::function<void(const std::string&)> on_step;
 };
 
-tr::TrainingReport fit_two_stage(TwoStageModel& model, sdk::FitContext& context, tr::TrainerOptions options) {
-  torch::manual_seed(options.seed);
-  tr::Trainer trainer(context, std::move(options));
-  context.trainer = &trainer;
-  model.fit(context);
-  context.trainer = nullptr;
-  return trainer.report();
-}
-
 }  // namespace
 
 TEST_CASE("stages run in order, each with its settings, batch mode and parameters", "[trainer][stages]") {
@@ -778,7 +770,7 @@ TEST_CASE("stages run in order, each with its settings, batch mode and parameter
   model.on_step = [&](const std::string& stage) {
     if (stage == "fit" && !gain_at_fit.defined()) gain_at_fit = model.gain.detach().clone();
   };
-  const auto report = fit_two_stage(model, c, o);
+  const auto report = fit(model, c, o);
   REQUIRE(report.stages.size() == 2);
   CHECK(report.stages[0].name == "scale");
   CHECK(report.stages[0].train_loss.size() == 60);
@@ -818,7 +810,7 @@ TEST_CASE("resuming inside either stage ends exactly like an uninterrupted run",
   };
   TwoStageModel whole;
   auto c0 = context_for(*d, {1, 2, 3});
-  const auto full = fit_two_stage(whole, c0, options("whole", false));
+  const auto full = fit(whole, c0, options("whole", false));
   CHECK(std::filesystem::exists(dir.path() / "whole" / "scale" / "last.pt"));
   CHECK(std::filesystem::exists(dir.path() / "whole" / "fit" / "last.pt"));
 
@@ -832,10 +824,10 @@ TEST_CASE("resuming inside either stage ends exactly like an uninterrupted run",
         if (s == stage && ++steps > per_epoch) throw sdk::Error("power cut");
       };
       auto c1 = context_for(*d, {1, 2, 3});
-      CHECK_THROWS_WITH(fit_two_stage(first, c1, options(stage, false)), Contains("power cut"));
+      CHECK_THROWS_WITH(fit(first, c1, options(stage, false)), Contains("power cut"));
       TwoStageModel second;  // a new process
       auto c2 = context_for(*d, {1, 2, 3});
-      const auto resumed = fit_two_stage(second, c2, options(stage, true));
+      const auto resumed = fit(second, c2, options(stage, true));
       CHECK(resumed.train_loss == full.train_loss);
       CHECK(at::equal(second.gain, whole.gain));
       CHECK(at::equal(second.delta, whole.delta));

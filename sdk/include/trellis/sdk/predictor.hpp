@@ -30,12 +30,12 @@ struct TRELLIS_SDK_API Requirements {
   std::vector<std::string> graphs;     ///< names under [model.graphs]
   bool structure_learner = false;      ///< needs [model.gsl] (the learner named "gsl")
   bool relation_typer = false;         ///< needs [model.relations] (the typer named "relations")
-  /// Named structure learners, each under [model.gsl.<name>].
+  /// Named structure learners, each under `[model.gsl.<name>]`.
   std::vector<std::string> structure_learners;
-  /// Named relation typers, each under [model.relations.<name>].
+  /// Named relation typers, each under `[model.relations.<name>]`.
   std::vector<std::string> relation_typers;
   /// Adapter slots this predictor exposes; the config may fill each with
-  /// [model.adapters.<slot>] (an unfilled slot passes embeddings through).
+  /// `[model.adapters.<slot>]` (an unfilled slot passes embeddings through).
   std::vector<std::string> adapter_slots;
 };
 
@@ -73,7 +73,7 @@ struct TRELLIS_SDK_API TrainingSettings {
 struct TRELLIS_SDK_API TrainingStage {
   std::string name = "fit";
   BatchMode batch_mode = BatchMode::cell_pairs;
-  TrainingSettings defaults;   ///< before the config's [train] and [train.<name>]
+  TrainingSettings defaults;   ///< before the config's `[train]` and `[train.<name>]`
   std::int64_t items = 0;      ///< BatchMode::items: how many items an epoch shuffles
   /// Score the validation conditions after each epoch (best epoch, early
   /// stopping). Off for stages that do not predict expression yet.
