@@ -237,10 +237,14 @@ void apply_override(toml::table& config, const std::string& assignment) {
   }
   const std::string& leaf = parts.back();
   if (leaf.empty()) throw ConfigError("--set " + assignment + ": empty key");
-  // Component tables and [train] / [eval] check their own keys when used
-  // (with the nearest key suggested), so new keys are accepted there.
-  const bool open_table =
-      table->contains("type") || (parts.size() == 2 && (parts[0] == "train" || parts[0] == "eval"));
+  // Component tables, [train] / [eval] and the option tables of [data]
+  // check their own keys when used (with the nearest key suggested), and
+  // [data.select] names obs columns, so new keys are accepted there.
+  const bool data_options = parts.size() == 3 && parts[0] == "data" &&
+                            (parts[1] == "select" || parts[1] == "reader_options" || parts[1] == "guides" ||
+                             parts[1] == "annotation");
+  const bool open_table = table->contains("type") ||
+                          (parts.size() == 2 && (parts[0] == "train" || parts[0] == "eval")) || data_options;
   if (!table->contains(leaf) && !open_table)
     throw ConfigError(unknown_key_message(assignment, prefix, leaf, *table));
   toml::table parsed = parse_value(assignment.substr(eq + 1));

@@ -77,6 +77,13 @@ DataConfig parse_data_config(const nlohmann::json& table) {
   return c;
 }
 
+nlohmann::json data_config_defaults() {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& spec : data_schema().specs())
+    if (!spec.required) out[spec.name] = spec.default_value;
+  return out;
+}
+
 DataConfig data_config_for_path(const std::string& path) {
   return parse_data_config(nlohmann::json{{"path", path}});
 }

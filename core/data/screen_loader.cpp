@@ -9,8 +9,10 @@
 #include <spdlog/spdlog.h>
 
 #include "trellis/data/guides.hpp"
+#include "trellis/data/reader_choice.hpp"
 #include "trellis/data/universe.hpp"
 #include "trellis/io/h5ad.hpp"
+#include "trellis/io/matrix_values.hpp"
 #include "trellis/plugin/plugin_host.hpp"
 #include "trellis/sdk/error.hpp"
 #include "trellis/sdk/options.hpp"
@@ -22,27 +24,6 @@ namespace trellis::core::data {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::shared_ptr<sdk::Reader> choose_reader(const DataConfig& config, const plugin::PluginHost& host,
-                                           LoadReport& report, plugin::Origin& origin) {
-  if (!config.reader.empty()) {
-    const auto& component = host.find(sdk::kind_name<sdk::Reader>(), config.reader);
-    report.reader = component.spec.key();
-    return host.create<sdk::Reader>(config.reader, config.reader_options, "[data.reader_options]", &origin);
-  }
-  std::vector<std::string> names;
-  for (const auto* component : host.components(sdk::kind_name<sdk::Reader>())) {
-    names.push_back(component->spec.key());
-    auto reader = host.create<sdk::Reader>(component->spec.name, config.reader_options,
-                                           "[data.reader_options]", &origin);
-    if (plugin::guarded(origin, "recognise", [&] { return reader->recognises(config.path); })) {
-      report.reader = component->spec.key();
-      return reader;
-    }
-  }
-  throw sdk::Error("cannot tell the format of '" + config.path + "'; name a reader with [data] reader = \"...\" (" +
-                   (names.empty() ? std::string("no readers are loaded") : "available: " + sdk::join(names)) + ")");
-}
 
 std::vector<std::string> column_texts(const sdk::DataFrame& frame, const std::string& name, const std::string& where) {
   const sdk::Column& column = frame.column(name, where);
@@ -91,7 +72,7 @@ LoadedScreen load_screen(const DataConfig& config, const plugin::PluginHost& hos
     throw sdk::Error("data path '" + config.path + "' does not exist; check [data] path (or TRELLIS_DATA_DIR)");
 
   plugin::Origin origin;
-  auto reader = choose_reader(config, host, report, origin);
+  auto reader = choose_reader(config, host, report.reader, origin);
   sdk::AnnData ad = plugin::guarded(origin, "read", [&] { return reader->read(config.path); });
   const std::string where = "'" + config.path + "'";
   report.cells_read = ad.X.rows;
@@ -265,7 +246,15 @@ LoadedScreen load_screen(const DataConfig& config, const plugin::PluginHost& hos
   options.n_top_genes = config.hvg < X.cols ? config.hvg : 0;
   for (std::size_t j = 0; j < gene_names.size(); ++j)
     if (seen_perturbed.count(gene_names[j])) options.forced_genes.push_back(static_cast<std::int64_t>(j));
-  X.validate(where + " X");  // NaN/Inf and index ranges, before any arithmetic
+  // NaN/Inf and index ranges, before any arithmetic.
+  X.validate_structure(where + " X");
+  io::check_finite(X, cell_names, gene_names, where + " X");
+  if (config.values != "counts") {
+    // log1p of normalised counts is never negative; scaled data is not
+    // expression, but a model can still be fitted to it, so warn only.
+    if (const auto negative = io::find_negative(X); negative.count > 0)
+      report.problems.push_back(io::negative_values_problem(negative, cell_names, gene_names));
+  }
   loaded.preprocessed =
       preprocess::preprocess(X, cell_condition, condition_names, control, options, cell_names, gene_names);
   const auto& pre = loaded.preprocessed;
@@ -292,7 +281,7 @@ LoadedScreen load_screen(const DataConfig& config, const plugin::PluginHost& hos
   return loaded;
 }
 
-std::string describe(const LoadedScreen& loaded) {
+std::string describe(const LoadedScreen& loaded, bool with_problems) {
   const LoadReport& r = loaded.report;
   const sdk::Screen& s = loaded.data->screen;
   std::ostringstream out;
@@ -337,6 +326,7 @@ std::string describe(const LoadedScreen& loaded) {
   }
   if (!r.guide_summary.empty()) out << "guides       " << r.guide_summary << "\n";
   if (!r.annotation.empty()) out << "annotation   " << r.annotation << "\n";
+  if (!with_problems) return out.str();
   if (r.problems.empty()) {
     out << "problems     none\n";
   } else {

@@ -7,6 +7,7 @@
 
 #include "trellis/io/h5ad.hpp"
 #include "trellis/io/hdf5_util.hpp"
+#include "trellis/io/matrix_values.hpp"
 #include "trellis/sdk/error.hpp"
 
 namespace trellis::core::io {
@@ -273,13 +274,16 @@ sdk::CsrMatrix read_compressed(const Source& source, const std::string& element,
   m.values.resize(nnz);
   hdf5::read_numbers(data, H5T_NATIVE_FLOAT, sizeof(float), m.values.data(), nnz, where + "/data");
   if (csc) {
-    m.validate(where + " (csc_matrix, checked as its transpose: rows are its columns)");
+    // Values are checked after transposing, where rows are cells.
+    m.validate_structure(where + " (csc_matrix, checked as its transpose: rows are its columns)");
     return m.transposed();
   }
   return m;
 }
 
-sdk::CsrMatrix read_x(const Source& source, std::int64_t n_obs, std::int64_t n_var) {
+sdk::CsrMatrix read_x(const Source& source, const sdk::DataFrame& obs, const sdk::DataFrame& var, bool check_values) {
+  const auto n_obs = static_cast<std::int64_t>(obs.size());
+  const auto n_var = static_cast<std::int64_t>(var.size());
   const std::string element = "X";
   if (!hdf5::has_link(source.root, element))
     throw Error(source.file + " has no X (the expression matrix); Trellis needs one");
@@ -306,7 +310,8 @@ sdk::CsrMatrix read_x(const Source& source, std::int64_t n_obs, std::int64_t n_v
                 std::to_string(n_var) + " genes: the file is inconsistent");
   sdk::CsrMatrix m =
       type == "array" ? read_dense(source, object) : read_compressed(source, element, type == "csc_matrix", shape);
-  m.validate(source.at(element));
+  m.validate_structure(source.at(element));
+  if (check_values) check_finite(m, obs.index, var.index, source.at(element));
   return m;
 }
 
@@ -374,7 +379,7 @@ nlohmann::json read_uns(const Source& source, const std::string& element) {
 
 }  // namespace
 
-sdk::AnnData read_h5ad(const std::filesystem::path& file) {
+sdk::AnnData read_h5ad(const std::filesystem::path& file, const H5adReadOptions& options) {
   const std::string name = file.string();
   std::error_code ec;
   if (!std::filesystem::exists(file, ec)) throw Error(name + ": no such file");
@@ -398,7 +403,7 @@ sdk::AnnData read_h5ad(const std::filesystem::path& file) {
   sdk::AnnData data;
   data.obs = read_dataframe(source, "obs");
   data.var = read_dataframe(source, "var");
-  data.X = read_x(source, static_cast<std::int64_t>(data.obs.size()), static_cast<std::int64_t>(data.var.size()));
+  data.X = read_x(source, data.obs, data.var, options.check_values);
   if (hdf5::has_link(source.root, "uns")) data.uns = read_uns(source, "uns");
   source.root.close(name + ": cannot close the file");
   return data;

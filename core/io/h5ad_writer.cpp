@@ -6,6 +6,7 @@
 
 #include "trellis/io/h5ad.hpp"
 #include "trellis/io/hdf5_util.hpp"
+#include "trellis/io/matrix_values.hpp"
 #include "trellis/sdk/error.hpp"
 
 namespace trellis::core::io {
@@ -249,13 +250,14 @@ std::atomic<int> temp_counter{0};
 
 void write_h5ad(const sdk::AnnData& data, const std::filesystem::path& file, const H5adWriteOptions& options) {
   const std::string name = file.string();
-  data.X.validate(name + ": X");
+  data.X.validate_structure(name + ": X");
   if (data.X.rows != static_cast<std::int64_t>(data.obs.size()))
     throw Error(name + ": X has " + std::to_string(data.X.rows) + " rows but obs has " +
                 std::to_string(data.obs.size()) + " cells");
   if (data.X.cols != static_cast<std::int64_t>(data.var.size()))
     throw Error(name + ": X has " + std::to_string(data.X.cols) + " columns but var has " +
                 std::to_string(data.var.size()) + " genes");
+  check_finite(data.X, data.obs.index, data.var.index, name + ": X");
 
   const std::string temp = name + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(temp_counter++);
   hdf5::QuietErrors quiet;

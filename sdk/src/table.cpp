@@ -9,7 +9,31 @@
 
 namespace trellis::sdk {
 
-void CsrMatrix::validate(const std::string& where) const {
+namespace {
+
+// The row holding stored value `k` of a structurally valid matrix.
+std::int64_t row_of(const CsrMatrix& m, std::int64_t k) {
+  const auto it = std::upper_bound(m.indptr.begin(), m.indptr.end(), k);
+  return static_cast<std::int64_t>(it - m.indptr.begin()) - 1;
+}
+
+// Counts (in one parallel pass: screens hold 10^8 values) the stored values
+// that fail `bad`, and returns the position of the first, or -1.
+template <class Bad>
+std::int64_t first_bad(const CsrMatrix& m, Bad bad) {
+  const std::int64_t n = m.nnz();
+  std::int64_t count = 0;
+#pragma omp parallel for reduction(+ : count) schedule(static)
+  for (std::int64_t k = 0; k < n; ++k) count += bad(k) ? 1 : 0;
+  if (count == 0) return -1;
+  for (std::int64_t k = 0; k < n; ++k)
+    if (bad(k)) return k;
+  return -1;
+}
+
+}  // namespace
+
+void CsrMatrix::validate_structure(const std::string& where) const {
   if (rows < 0 || cols < 0) throw Error(where + ": negative matrix shape");
   if (static_cast<std::int64_t>(indptr.size()) != rows + 1)
     throw Error(where + ": indptr has " + std::to_string(indptr.size()) + " entries, expected rows + 1 = " +
@@ -25,22 +49,20 @@ void CsrMatrix::validate(const std::string& where) const {
   if (indptr.back() != nnz())
     throw Error(where + ": indptr ends at " + std::to_string(indptr.back()) + " but there are " +
                 std::to_string(nnz()) + " stored values");
-  // One parallel counting pass (screens hold 10^8 values); the first bad
-  // entry is located only when there is one.
-  const std::int64_t n = nnz();
   const auto* idx = indices.data();
+  const std::int64_t k = first_bad(*this, [&](std::int64_t i) { return idx[i] < 0 || idx[i] >= cols; });
+  if (k >= 0)
+    throw Error(where + ": column index " + std::to_string(idx[k]) + " in row " + std::to_string(row_of(*this, k)) +
+                " (stored value " + std::to_string(k) + ") is out of range [0, " + std::to_string(cols) + ")");
+}
+
+void CsrMatrix::validate(const std::string& where) const {
+  validate_structure(where);
   const auto* val = values.data();
-  std::int64_t bad = 0;
-#pragma omp parallel for reduction(+ : bad) schedule(static)
-  for (std::int64_t k = 0; k < n; ++k)
-    bad += (idx[k] < 0) | (idx[k] >= cols) | !std::isfinite(val[k]);
-  if (bad == 0) return;
-  for (std::int64_t k = 0; k < n; ++k) {
-    if (idx[k] < 0 || idx[k] >= cols)
-      throw Error(where + ": column index " + std::to_string(idx[k]) + " at position " + std::to_string(k) +
-                  " is out of range [0, " + std::to_string(cols) + ")");
-    if (!std::isfinite(val[k])) throw Error(where + ": non-finite value (NaN or Inf) at position " + std::to_string(k));
-  }
+  const std::int64_t k = first_bad(*this, [&](std::int64_t i) { return !std::isfinite(val[i]); });
+  if (k >= 0)
+    throw Error(where + ": non-finite value (" + (std::isnan(val[k]) ? "NaN" : "Inf") + ") at row " +
+                std::to_string(row_of(*this, k)) + ", column " + std::to_string(indices[k]));
 }
 
 CsrMatrix CsrMatrix::transposed() const {

@@ -103,6 +103,22 @@ TEST_CASE("config override (--set) on an unknown path suggests the nearest key",
   REQUIRE_THROWS_WITH(apply_override(c, "seed"), Contains("expected KEY=VALUE"));
 }
 
+TEST_CASE("config override (--set) may add keys to the option tables of [data]", "[config]") {
+  toml::table c = toml::parse(
+      "[data]\npath = 'x.h5ad'\n[data.select]\n[data.reader_options]\n[data.guides]\n[data.annotation]\n");
+  apply_override(c, "data.select.dataset=norman19");
+  apply_override(c, "data.guides.min_count=3");
+  apply_override(c, "data.annotation.source=none");
+  apply_override(c, "data.reader_options.matrix=m.mtx");
+  CHECK(c["data"]["select"]["dataset"].value<std::string>() == "norman19");
+  CHECK(c["data"]["guides"]["min_count"].value<int64_t>() == 3);
+  CHECK(c["data"]["annotation"]["source"].value<std::string>() == "none");
+  CHECK(c["data"]["reader_options"]["matrix"].value<std::string>() == "m.mtx");
+  // [data] itself is not open: its keys are known.
+  REQUIRE_THROWS_WITH(apply_override(c, "data.contrl_label=NT"),
+                      Contains("unknown key 'data.contrl_label'") && Contains("Keys here: annotation, guides, path"));
+}
+
 TEST_CASE("config converts to JSON and back to TOML text", "[config]") {
   toml::table c{{"a", 1}, {"b", toml::array{1.5, "x"}}, {"t", toml::table{{"flag", true}}}};
   const nlohmann::json j = to_json(c);

@@ -12,6 +12,7 @@
 #include "catch.hpp"
 #include "support.hpp"
 #include "trellis/io/h5ad.hpp"
+#include "trellis/io/h5ad_layout.hpp"
 #include "trellis/io/hdf5_util.hpp"
 #include "trellis/sdk/error.hpp"
 
@@ -417,17 +418,18 @@ TEST_CASE("read_h5ad names unknown encodings and old files and inconsistent matr
   REQUIRE_THROWS_WITH(read_h5ad(file), Contains("X: indptr ends at 9 but there are 6 stored values"));
   fresh();
   modify(file, [](hid_t f) { overwrite<std::int32_t>(f, "X/indices", {0, 2, 1, 0, 7, 2}); });
-  REQUIRE_THROWS_WITH(read_h5ad(file), Contains("X: column index 7 at position 4 is out of range [0, 3)"));
+  REQUIRE_THROWS_WITH(read_h5ad(file), Contains("X: column index 7 in row 3 (stored value 4) is out of range [0, 3)"));
   fresh();
   modify(file, [](hid_t f) {
     overwrite<float>(f, "X/data", {1.f, 2.f, std::numeric_limits<float>::quiet_NaN(), 4.f, 5.f, 6.f});
   });
-  REQUIRE_THROWS_WITH(read_h5ad(file), Contains("X: non-finite value (NaN or Inf) at position 2"));
+  REQUIRE_THROWS_WITH(read_h5ad(file), Contains("screen.h5ad: X: 1 NaN and 0 infinite values; the first at cell 'c2' (row 2), gene 'g1' "
+                               "(column 1), value NaN"));
   fresh();
   modify(file, [](hid_t f) {
     overwrite<float>(f, "X/data", {1.f, 2.f, 3.f, std::numeric_limits<float>::infinity(), 5.f, 6.f});
   });
-  REQUIRE_THROWS_WITH(read_h5ad(file), Contains("X: non-finite value (NaN or Inf) at position 3"));
+  REQUIRE_THROWS_WITH(read_h5ad(file), Contains("X: 0 NaN and 1 infinite values; the first at cell 'c3' (row 3), gene 'g0' (column 0)"));
   fresh();
   modify(file, [](hid_t f) {
     hdf5::Handle x(H5Gopen2(f, "X", H5P_DEFAULT));
@@ -443,6 +445,29 @@ TEST_CASE("read_h5ad names unknown encodings and old files and inconsistent matr
   fresh();
   modify(file, [](hid_t f) { overwrite<std::int8_t>(f, "obs/condition/codes", {0, 1, 2, -1}); });
   REQUIRE_THROWS_WITH(read_h5ad(file), Contains("obs/condition/codes: code 2 at row 2 is out of range"));
+}
+
+TEST_CASE("read_h5ad with check_values = false keeps NaN; X's layout is read without its values", "[h5ad]") {
+  TempDir dir;
+  const auto file = dir.path() / "screen.h5ad";
+  write_h5ad(small_anndata(), file);
+  const H5adMatrixLayout layout = read_h5ad_matrix_layout(file);
+  CHECK(layout.encoding == "CSR");
+  CHECK(layout.dtype == "float32");
+  CHECK(layout.index_dtype == "int32");
+  CHECK(layout.rows == 4);
+  CHECK(layout.cols == 3);
+  CHECK(layout.stored == 6);
+  modify(file, [](hid_t f) {
+    overwrite<float>(f, "X/data", {1.f, 2.f, std::numeric_limits<float>::quiet_NaN(), 4.f, 5.f, 6.f});
+  });
+  H5adReadOptions options;
+  options.check_values = false;
+  const AnnData a = read_h5ad(file, options);
+  CHECK(std::isnan(a.X.values[2]));
+  CHECK(a.X.values[3] == 4.f);
+  modify(file, [](hid_t f) { REQUIRE(H5Ldelete(f, "X", H5P_DEFAULT) >= 0); });
+  REQUIRE_THROWS_WITH(read_h5ad_matrix_layout(file), Contains("screen.h5ad has no X"));
 }
 
 TEST_CASE("read_h5ad skips uns entries it cannot read and keeps the rest", "[h5ad]") {
@@ -465,7 +490,7 @@ TEST_CASE("write_h5ad refuses bad data and never leaves a partial file", "[h5ad]
 
   AnnData a = small_anndata();
   a.X.values[1] = std::numeric_limits<float>::quiet_NaN();
-  REQUIRE_THROWS_WITH(write_h5ad(a, file), Contains("out.h5ad: X: non-finite value (NaN or Inf) at position 1"));
+  REQUIRE_THROWS_WITH(write_h5ad(a, file), Contains("out.h5ad: X: 1 NaN and 0 infinite values; the first at cell 'c0' (row 0), gene 'g2'"));
   CHECK(no_files());
 
   a = small_anndata();

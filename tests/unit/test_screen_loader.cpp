@@ -169,6 +169,17 @@ TEST_CASE("screen loading on written fixtures: counts, small groups, bad input",
   negative.X.values[4] = -2.f;
   REQUIRE_THROWS_WITH(load_fixture(negative, dir, {{"values", "counts"}}),
                       Contains("negative counts where counts are expected") && Contains("G1"));
+  // ... and where values are detected (or declared) as log-normalised: loads,
+  // with a problem naming the cell and gene.
+  auto scaled = tiny_counts({"ctrl", "ctrl", "G1+ctrl", "G1+ctrl"});
+  scaled.X.values[4] = -2.f;  // cell1, G1
+  for (const char* values : {"auto", "log_normalised"}) {
+    loaded = load_fixture(scaled, dir, {{"values", values}});
+    REQUIRE(loaded.report.problems.size() == 1);
+    CHECK_THAT(loaded.report.problems[0],
+               Contains("X has 1 negative values, which log-normalised expression (log1p of normalised counts) never "
+                        "has; the first at cell 'cell1' (row 1), gene 'G1' (column 1), value -2"));
+  }
 
   // Cells whose condition is missing are excluded and reported.
   auto missing = tiny_counts({"ctrl", "ctrl", "G1+ctrl", "G1+ctrl"});

@@ -39,7 +39,9 @@ void merge(toml::table& base, const toml::table& overlay);
 /// Applies one `a.b.c=value` override. The value is parsed as TOML (a bare
 /// word that is not valid TOML is taken as a string). The path must exist,
 /// except for a new option inside a component table (one with a `type` key),
-/// which that component checks; an unknown key suggests the nearest one.
+/// [train], [eval], or [data.select] / [data.reader_options] /
+/// [data.guides] / [data.annotation], which are checked where they are used;
+/// an unknown key suggests the nearest one.
 void apply_override(toml::table& config, const std::string& assignment);
 void apply_overrides(toml::table& config, const std::vector<std::string>& assignments);
 

@@ -36,6 +36,10 @@ struct DataConfig {
 /// Unknown keys and wrong types are errors naming the key.
 DataConfig parse_data_config(const nlohmann::json& table);
 
+/// Every [data] key but `path` with its default value (tables as empty
+/// objects): the keys `--set data.KEY=...` can change.
+nlohmann::json data_config_defaults();
+
 /// The config for reading a file or directory directly (`trellis data
 /// inspect FILE`): GEARS conventions, reader chosen by file type.
 DataConfig data_config_for_path(const std::string& path);

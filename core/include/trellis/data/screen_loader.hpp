@@ -46,7 +46,8 @@ struct LoadedScreen {
 LoadedScreen load_screen(const DataConfig& config, const plugin::PluginHost& host);
 
 /// A multi-line human-readable summary of a loaded screen (cells, genes,
-/// conditions, smallest groups, control count, values, problems).
-std::string describe(const LoadedScreen& loaded);
+/// conditions, smallest groups, control count, values and, when
+/// `with_problems`, the problems found while loading).
+std::string describe(const LoadedScreen& loaded, bool with_problems = true);
 
 }  // namespace trellis::core::data

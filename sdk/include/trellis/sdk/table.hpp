@@ -30,8 +30,11 @@ struct TRELLIS_SDK_API CsrMatrix {
   std::int64_t nnz() const { return static_cast<std::int64_t>(values.size()); }
   /// Throws trellis::sdk::Error naming `where` on the first inconsistency
   /// (sizes, indptr not monotone or out of range, indices out of range,
-  /// NaN/Inf values).
+  /// NaN/Inf values), with the row and column of a bad entry.
   void validate(const std::string& where) const;
+  /// validate() without the check of the values: for callers that report
+  /// NaN/Inf themselves (by cell and gene name, or by counting them).
+  void validate_structure(const std::string& where) const;
   /// The same matrix with rows and columns swapped.
   CsrMatrix transposed() const;
   /// The rows `keep` (in that order).
