@@ -233,9 +233,27 @@ sdk::CsrMatrix read_dense(const Source& source, hid_t dataset) {
   return m;
 }
 
+// Checks `m`'s structure, and its values too unless `check_finite` is false:
+// then NaN and Inf are kept for a caller that can name their row and column.
+void validate_matrix(sdk::CsrMatrix& m, const std::string& where, bool check_finite) {
+  if (check_finite) {
+    m.validate(where);
+    return;
+  }
+  // validate() refuses non-finite values as well: hide them from it.
+  std::vector<std::pair<std::size_t, float>> hidden;
+  for (std::size_t k = 0; k < m.values.size(); ++k)
+    if (!std::isfinite(m.values[k])) {
+      hidden.emplace_back(k, m.values[k]);
+      m.values[k] = 0.0f;
+    }
+  m.validate(where);
+  for (const auto& [k, v] : hidden) m.values[k] = v;
+}
+
 // csr_matrix as is; csc_matrix read as the CSR of its transpose.
 sdk::CsrMatrix read_compressed(const Source& source, const std::string& element, bool csc,
-                               const std::vector<std::int64_t>& shape) {
+                               const std::vector<std::int64_t>& shape, bool check_finite) {
   const auto where = source.at(element);
   sdk::CsrMatrix m;
   m.rows = csc ? shape[1] : shape[0];
@@ -273,13 +291,13 @@ sdk::CsrMatrix read_compressed(const Source& source, const std::string& element,
   m.values.resize(nnz);
   hdf5::read_numbers(data, H5T_NATIVE_FLOAT, sizeof(float), m.values.data(), nnz, where + "/data");
   if (csc) {
-    m.validate(where + " (csc_matrix, checked as its transpose: rows are its columns)");
+    validate_matrix(m, where + " (csc_matrix, checked as its transpose: rows are its columns)", check_finite);
     return m.transposed();
   }
   return m;
 }
 
-sdk::CsrMatrix read_x(const Source& source, std::int64_t n_obs, std::int64_t n_var) {
+sdk::CsrMatrix read_x(const Source& source, std::int64_t n_obs, std::int64_t n_var, bool check_finite) {
   const std::string element = "X";
   if (!hdf5::has_link(source.root, element))
     throw Error(source.file + " has no X (the expression matrix); Trellis needs one");
@@ -305,8 +323,9 @@ sdk::CsrMatrix read_x(const Source& source, std::int64_t n_obs, std::int64_t n_v
     throw Error(source.at(element) + " has " + std::to_string(shape[1]) + " columns but var has " +
                 std::to_string(n_var) + " genes: the file is inconsistent");
   sdk::CsrMatrix m =
-      type == "array" ? read_dense(source, object) : read_compressed(source, element, type == "csc_matrix", shape);
-  m.validate(source.at(element));
+      type == "array" ? read_dense(source, object)
+                      : read_compressed(source, element, type == "csc_matrix", shape, check_finite);
+  validate_matrix(m, source.at(element), check_finite);
   return m;
 }
 
@@ -374,7 +393,7 @@ nlohmann::json read_uns(const Source& source, const std::string& element) {
 
 }  // namespace
 
-sdk::AnnData read_h5ad(const std::filesystem::path& file) {
+sdk::AnnData read_h5ad(const std::filesystem::path& file, const H5adReadOptions& options) {
   const std::string name = file.string();
   std::error_code ec;
   if (!std::filesystem::exists(file, ec)) throw Error(name + ": no such file");
@@ -398,7 +417,8 @@ sdk::AnnData read_h5ad(const std::filesystem::path& file) {
   sdk::AnnData data;
   data.obs = read_dataframe(source, "obs");
   data.var = read_dataframe(source, "var");
-  data.X = read_x(source, static_cast<std::int64_t>(data.obs.size()), static_cast<std::int64_t>(data.var.size()));
+  data.X = read_x(source, static_cast<std::int64_t>(data.obs.size()), static_cast<std::int64_t>(data.var.size()),
+                  options.check_finite);
   if (hdf5::has_link(source.root, "uns")) data.uns = read_uns(source, "uns");
   source.root.close(name + ": cannot close the file");
   return data;

@@ -15,6 +15,12 @@ struct H5adWriteOptions {
   int compression = 0;
 };
 
+struct H5adReadOptions {
+  /// false: NaN and Inf in X are read as they are (the structure is still
+  /// checked), for callers that report them with row and column names.
+  bool check_finite = true;
+};
+
 /// Reads X (dense `array`, `csr_matrix` or `csc_matrix`; CSC becomes CSR),
 /// obs and var (`dataframe` with categorical, string-array, numeric,
 /// nullable-integer and nullable-boolean columns) and uns (nested `dict`s into
@@ -22,8 +28,9 @@ struct H5adWriteOptions {
 /// other than these, and files without encoding attributes (anndata < 0.8),
 /// are refused with a trellis::sdk::Error naming the file and the element;
 /// unsupported elements inside uns are skipped with a warning. X is checked
-/// with CsrMatrix::validate and against the lengths of obs and var.
-sdk::AnnData read_h5ad(const std::filesystem::path& file);
+/// with CsrMatrix::validate (values too, unless options.check_finite is
+/// false) and against the lengths of obs and var.
+sdk::AnnData read_h5ad(const std::filesystem::path& file, const H5adReadOptions& options = {});
 
 /// Writes X as csr_matrix (float32 data, int32 indices, int64 indptr), obs,
 /// var and uns with the attributes anndata 0.8 writes, to a temporary file
