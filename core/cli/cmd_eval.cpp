@@ -40,11 +40,12 @@ void add_eval_command(CLI::App& app, GlobalOptions& global) {
   cmd->footer(
       "The predictions file is an .h5ad with one row per condition (obs column 'condition', spelled as the\n"
       "dataset spells it, e.g. KLF1+CEBPE) and one column per measured gene (var names = gene symbols, any\n"
-      "order). Values are predicted mean expression on the scale of the experiment's preprocessed data (the\n"
-      "scale of the predictions.h5ad `trellis run` writes). Every test condition of the config's split\n"
-      "(same [split] type and seed) needs a row; other rows are ignored. DIR gets metrics.json, metrics.csv,\n"
-      "top_de.csv, predictions.h5ad (the scored rows), split.toml, config.toml, plugins.toml and run.json;\n"
-      "it is written complete or not at all, and must not exist or be empty.");
+      "order). Values are predicted mean expression on the scale of the experiment's preprocessed data, as in\n"
+      "the predictions.h5ad `trellis run` writes: the data's own values when it is log-normalised, else\n"
+      "log1p of counts normalised to 10,000 per cell. Every test condition of the config's split (same\n"
+      "[split] type and seed) needs a row; other rows are ignored. The --out folder gets metrics.json,\n"
+      "metrics.csv, top_de.csv, predictions.h5ad (the scored rows), split.toml, config.toml, plugins.toml and\n"
+      "run.json; it is written complete or not at all, and must not exist or be empty.");
   struct Args {
     std::string predictions;
     std::string config;
