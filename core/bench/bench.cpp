@@ -18,8 +18,7 @@ BenchResults write_outputs(const BenchConfig& config, const std::filesystem::pat
   util::write_file_atomic(out / "results.csv", results_csv(tidy_rows(results, config.metrics)));
   util::write_file_atomic(out / "failures.csv", failures_csv(results.failures));
 
-  std::vector<std::string> order;
-  for (const auto& e : config.experiments) order.push_back(e.label);
+  const std::vector<std::string> order = config.labels();
   std::vector<std::string> headline = config.report.headline;
   if (!config.metrics.empty()) {
     // Restricted metrics restrict the tables too.

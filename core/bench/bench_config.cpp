@@ -13,9 +13,16 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::vector<std::string> kTopKeys = {"name", "experiments", "datasets", "seeds", "metrics",
+const std::vector<std::string> kTopKeys = {"name", "experiments", "predictions", "datasets", "seeds", "metrics",
                                            "baselines", "set", "report"};
 const std::vector<std::string> kReportKeys = {"metric", "conditions", "headline"};
+const std::vector<std::string> kPredictionsKeys = {"name", "file"};
+const std::vector<std::string> kPlaceholders = {"{dataset}", "{seed}"};
+
+void replace_all(std::string& text, const std::string& from, const std::string& to) {
+  for (std::size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
+    text.replace(at, from.size(), to);
+}
 
 void check_keys(const toml::table& table, const std::vector<std::string>& known, const std::string& where) {
   for (auto&& [key, node] : table) {
@@ -62,7 +69,58 @@ fs::path existing_file(const std::string& value, const fs::path& base, const std
   return fs::weakly_canonical(path);
 }
 
+std::string required_string(const toml::table& table, const std::string& key, const std::string& where) {
+  const toml::node* node = table.get(key);
+  if (!node || !node->is_string() || node->value<std::string>()->empty())
+    throw sdk::Error(where + ": '" + key + "' is " + (node ? "not a non-empty string" : "missing") +
+                     "; e.g. [[predictions]] name = \"gears_python\" file = \"preds/gears_{dataset}_{seed}.h5ad\"");
+  return *node->value<std::string>();
+}
+
+// [[predictions]]: name and file of each entry; the file pattern is checked
+// for unknown placeholders here, its files once the datasets are known.
+std::vector<PredictionsEntry> parse_predictions(const toml::table& table, const fs::path& base,
+                                                const std::string& where) {
+  std::vector<PredictionsEntry> entries;
+  const toml::node* node = table.get("predictions");
+  if (!node) return entries;
+  const auto* array = node->as_array();
+  if (!array || !array->is_array_of_tables())
+    throw sdk::Error(where + ": 'predictions' must be an array of tables, one per [[predictions]] entry");
+  for (std::size_t i = 0; i < array->size(); ++i) {
+    const toml::table& entry = *array->get(i)->as_table();
+    const std::string at = where + " [[predictions]] entry " + std::to_string(i + 1);
+    check_keys(entry, kPredictionsKeys, at);
+    PredictionsEntry e;
+    e.label = required_string(entry, "name", at);
+    const std::string file = required_string(entry, "file", at);
+    e.file = fs::path(file).is_absolute() ? file : (base / file).string();
+    std::string rest = file;
+    for (const auto& p : kPlaceholders) replace_all(rest, p, "");
+    const auto open = rest.find('{');
+    if (open != std::string::npos)
+      throw sdk::Error(at + " ('" + e.label + "'): file '" + file + "' holds the unknown placeholder '" +
+                       rest.substr(open, rest.find('}', open) - open + 1) + "'; use " + sdk::join(kPlaceholders));
+    entries.push_back(std::move(e));
+  }
+  return entries;
+}
+
 }  // namespace
+
+fs::path PredictionsEntry::file_for(const std::string& dataset, std::int64_t seed) const {
+  std::string path = file;
+  replace_all(path, "{dataset}", dataset);
+  replace_all(path, "{seed}", std::to_string(seed));
+  return path;
+}
+
+std::vector<std::string> BenchConfig::labels() const {
+  std::vector<std::string> out;
+  for (const auto& e : experiments) out.push_back(e.label);
+  for (const auto& p : predictions) out.push_back(p.label);
+  return out;
+}
 
 bool BenchConfig::is_baseline(const std::string& experiment) const {
   return std::find(baselines.begin(), baselines.end(), experiment) != baselines.end();
@@ -86,8 +144,10 @@ BenchConfig parse_bench_config(const fs::path& file, const std::vector<std::stri
   const fs::path base = config.file.parent_path();
   config.name = table["name"].value_or(file.stem().string());
 
+  config.predictions = parse_predictions(table, base, where);
+  const bool predictions = !config.predictions.empty();
   std::set<std::string> labels;
-  for (const auto& value : string_array(table, "experiments", where, true)) {
+  for (const auto& value : string_array(table, "experiments", where, !predictions)) {
     Experiment e;
     e.config = existing_file(value, base, "experiment", where);
     e.label = e.config.stem().string();
@@ -97,7 +157,16 @@ BenchConfig parse_bench_config(const fs::path& file, const std::vector<std::stri
                        "' (labels are file stems); rename one of the files");
     config.experiments.push_back(e);
   }
-  if (config.experiments.empty()) throw sdk::Error(where + ": 'experiments' is empty; list at least one model config");
+  if (config.experiments.empty() && !predictions)
+    throw sdk::Error(where + ": 'experiments' is empty; list at least one model config (or a [[predictions]] entry)");
+  for (const auto& p : config.predictions) {
+    if (p.label == "." || p.label == ".." || p.label.find('/') != std::string::npos)
+      throw sdk::Error(where + ": [[predictions]] name '" + p.label +
+                       "' cannot be a folder name (cells are stored by name); choose a name without '/'");
+    if (!labels.insert(p.label).second)
+      throw sdk::Error(where + ": [[predictions]] name '" + p.label +
+                       "' is already the label of an experiment or another entry; choose another name");
+  }
 
   std::set<std::pair<std::string, std::string>> dataset_labels;
   for (const auto& value : string_array(table, "datasets", where, true)) {
@@ -126,6 +195,19 @@ BenchConfig parse_bench_config(const fs::path& file, const std::vector<std::stri
     config.seeds.push_back(*seed);
   }
   if (config.seeds.empty()) throw sdk::Error(where + ": 'seeds' is empty; list at least one split seed");
+
+  // Every cell of a predictions entry needs its file: say which are missing
+  // before anything runs.
+  for (const auto& p : config.predictions)
+    for (const auto& d : config.datasets)
+      for (const auto seed : config.seeds) {
+        const fs::path file = p.file_for(d.label, seed);
+        if (!fs::is_regular_file(file, ec))
+          throw sdk::Error(where + ": [[predictions]] '" + p.label + "': file '" + file.string() +
+                           "' does not exist (dataset " + d.label + ", seed " + std::to_string(seed) +
+                           "; {dataset} and {seed} in 'file' are replaced per cell, paths are relative to the "
+                           "bench file)");
+      }
 
   config.metrics = string_array(table, "metrics", where, false);
   config.baselines = string_array(table, "baselines", where, false);

@@ -37,21 +37,30 @@ bool parse_cell_dir(const fs::path& dir, CellId& id) {
 
 std::vector<Cell> plan_cells(const BenchConfig& config) {
   std::vector<Cell> cells;
-  for (const auto& d : config.datasets)
+  for (const auto& d : config.datasets) {
     for (const auto& e : config.experiments)
-      for (const auto seed : config.seeds) cells.push_back(Cell{CellId{e.label, d.label, d.split, seed}, d.config, e.config});
+      for (const auto seed : config.seeds)
+        cells.push_back(Cell{CellId{e.label, d.label, d.split, seed}, d.config, e.config, {}});
+    for (const auto& p : config.predictions)
+      for (const auto seed : config.seeds)
+        cells.push_back(Cell{CellId{p.label, d.label, d.split, seed}, d.config, {}, p.file_for(d.label, seed)});
+  }
   return cells;
 }
 
 std::string cell_toml(const BenchConfig& config, const Cell& cell) {
+  toml::array extends{cell.dataset_config.string()};
+  if (!cell.scores_predictions()) extends.push_back(cell.experiment_config.string());
   toml::table table{
-      {"extends", toml::array{cell.dataset_config.string(), cell.experiment_config.string()}},
+      {"extends", extends},
       {"seed", cell.id.seed},
       {"split", toml::table{{"seed", cell.id.seed}}},
   };
   config::merge(table, config.set);
+  const std::string scored =
+      cell.scores_predictions() ? "# Scores the predictions " + cell.predictions.string() + " (trellis eval)\n" : "";
   return "# Bench '" + config.name + "' cell " + describe(cell.id) + " (written by trellis bench from " +
-         config.file.string() + ")\n" + config::to_toml(table) + "\n";
+         config.file.string() + ")\n" + scored + config::to_toml(table) + "\n";
 }
 
 bool cell_finished(const fs::path& dir) {

@@ -68,9 +68,18 @@ CellOutcome run_one(const BenchConfig& config, const Cell& cell, const fs::path&
 
   std::vector<std::string> args{options.executable.string()};
   args.insert(args.end(), options.global_args.begin(), options.global_args.end());
-  for (const std::string& a : {std::string("--threads"), std::to_string(options.threads), std::string("run"),
-                               (dir / "cell.toml").string(), std::string("--out"), (dir / "run").string()})
-    args.push_back(a);
+  args.push_back("--threads");
+  args.push_back(std::to_string(options.threads));
+  if (cell.scores_predictions()) {
+    for (const std::string& a : {std::string("eval"), std::string("--predictions"), cell.predictions.string(),
+                                 std::string("--config"), (dir / "cell.toml").string()})
+      args.push_back(a);
+  } else {
+    args.push_back("run");
+    args.push_back((dir / "cell.toml").string());
+  }
+  args.push_back("--out");
+  args.push_back((dir / "run").string());
 
   CellOutcome outcome;
   outcome.id = cell.id;

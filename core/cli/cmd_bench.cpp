@@ -34,7 +34,7 @@ std::string utc_now() {
 }  // namespace
 
 void add_bench_command(CLI::App& app, GlobalOptions& global) {
-  auto* cmd = app.add_subcommand("bench", "Run a grid of experiments x datasets x split seeds; write tables and a report");
+  auto* cmd = app.add_subcommand("bench", "Run a grid of experiments (and predictions files) x datasets x split seeds; write tables and a report");
   struct Args {
     std::string file;
     std::string out;
@@ -72,9 +72,11 @@ void add_bench_command(CLI::App& app, GlobalOptions& global) {
       options.global_args.push_back(fs::absolute(p).string());
     }
     options.progress = &std::cout;
-    spdlog::info("bench {}: {} cells ({} experiments x {} datasets x {} seeds) -> {} ({} at once, {} threads each)",
-                 config.name, cells.size(), config.experiments.size(), config.datasets.size(), config.seeds.size(),
-                 out.string(), options.jobs, options.threads);
+    spdlog::info(
+        "bench {}: {} cells ({} experiments + {} predictions x {} datasets x {} seeds) -> {} ({} at once, {} threads "
+        "each)",
+        config.name, cells.size(), config.experiments.size(), config.predictions.size(), config.datasets.size(),
+        config.seeds.size(), out.string(), options.jobs, options.threads);
 
     if (!args->collect_only) bench::run_cells(config, cells, out, options);
     const auto results = bench::write_outputs(config, out, args->jobs, utc_now());

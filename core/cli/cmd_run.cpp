@@ -24,13 +24,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string plugins_toml(const plugin::PluginHost& host) {
-  toml::array list;
-  for (const auto& p : host.plugins())
-    list.push_back(toml::table{{"name", p->name}, {"version", p->version}, {"library", p->path.string()}});
-  return config::to_toml(toml::table{{"plugins", list}});
-}
-
 // --resume continues the run in `dir` only under the config it started with.
 void check_resumable(const toml::table& config, const fs::path& dir) {
   const fs::path saved = dir / "config.toml";

@@ -36,6 +36,7 @@ toml::table load_config(const std::string& file, const std::vector<std::string>&
 void add_plugins_command(CLI::App& app, GlobalOptions& global);
 void add_config_command(CLI::App& app, GlobalOptions& global);
 void add_run_command(CLI::App& app, GlobalOptions& global);
+void add_eval_command(CLI::App& app, GlobalOptions& global);
 void add_predict_command(CLI::App& app, GlobalOptions& global);
 void add_data_command(CLI::App& app, GlobalOptions& global);
 void add_simulate_command(CLI::App& app, GlobalOptions& global);

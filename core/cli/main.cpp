@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   add_plugins_command(app, global);
   add_config_command(app, global);
   add_run_command(app, global);
+  add_eval_command(app, global);
   add_predict_command(app, global);
   add_data_command(app, global);
   add_simulate_command(app, global);

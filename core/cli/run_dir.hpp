@@ -4,6 +4,11 @@
 // result).
 
 #include <filesystem>
+#include <string>
+
+namespace trellis::core::plugin {
+class PluginHost;
+}
 
 namespace trellis::core::cli {
 
@@ -23,5 +28,28 @@ class RunDirGuard {
   bool created_;
   bool kept_ = false;
 };
+
+/// An output folder written complete or not at all: files go into a hidden
+/// temporary folder beside `dir`, which commit() renames to `dir`. Without
+/// commit() (an error) the temporary folder is removed and `dir` is never
+/// created. `dir` must not exist, or be an empty folder (checked first).
+class StagedDir {
+ public:
+  explicit StagedDir(std::filesystem::path dir);
+  ~StagedDir();
+  StagedDir(const StagedDir&) = delete;
+  StagedDir& operator=(const StagedDir&) = delete;
+  /// Where to write until commit().
+  const std::filesystem::path& path() const { return temp_; }
+  void commit();
+
+ private:
+  std::filesystem::path dir_;
+  std::filesystem::path temp_;
+  bool committed_ = false;
+};
+
+/// plugins.toml: name, version and library of every loaded plugin.
+std::string plugins_toml(const plugin::PluginHost& host);
 
 }  // namespace trellis::core::cli

@@ -78,6 +78,9 @@ void write_predictions(const PredictionTable& table, const std::filesystem::path
   sdk::AnnData data;
   data.X = dense_csr(v);
   data.obs.index = table.conditions;
+  // The names again as a column: `trellis eval` (and tools that reset the
+  // index) read conditions from obs['condition'].
+  data.obs.set("condition", sdk::Column::categorical_from(table.conditions));
   for (const auto& [name, values] : table.obs) data.obs.set(name, sdk::Column::categorical_from(values));
   data.var.index = table.genes;
   data.uns["trellis"] = {{"content", "predicted mean expression per condition (log1p normalised)"}};

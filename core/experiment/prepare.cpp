@@ -109,8 +109,8 @@ std::vector<std::string> measured_gene_names(const sdk::Screen& screen) {
   return names;
 }
 
-std::unique_ptr<Prepared> prepare(const toml::table& config, const plugin::PluginHost& host,
-                                  const std::optional<sdk::Split>& saved_split) {
+std::unique_ptr<Prepared> prepare_data(const toml::table& config, const plugin::PluginHost& host,
+                                       const std::optional<sdk::Split>& saved_split) {
   const auto* data_table = config.get_as<toml::table>("data");
   if (!data_table) throw sdk::Error("the config has no [data] table; an experiment needs a dataset to fit on");
   auto p = std::make_unique<Prepared>();
@@ -131,7 +131,13 @@ std::unique_ptr<Prepared> prepare(const toml::table& config, const plugin::Plugi
     throw sdk::Error("the split (" + p->split_type + ") has an empty test set: nothing would be evaluated; "
                      "choose another [split] type or fraction");
   if (p->train.empty()) throw sdk::Error("the split (" + p->split_type + ") has an empty training set");
+  return p;
+}
 
+std::unique_ptr<Prepared> prepare(const toml::table& config, const plugin::PluginHost& host,
+                                  const std::optional<sdk::Split>& saved_split) {
+  auto p = prepare_data(config, host, saved_split);
+  const sdk::Screen& screen = p->screen();
   p->model = model::assemble(config, host);
   const std::uint64_t seed = static_cast<std::uint64_t>(config["seed"].value_or<std::int64_t>(0));
   p->fitting = fitting_view(screen, p->train, p->val, dense_tensor(p->loaded.preprocessed.pseudobulk.means));

@@ -1,11 +1,7 @@
 // `trellis run`: fit, predict the test conditions, evaluate, record.
 #include "trellis/experiment/run.hpp"
 
-#include <sys/resource.h>
-#include <unistd.h>
-
 #include <chrono>
-#include <ctime>
 #include <optional>
 
 #include <ATen/ATen.h>
@@ -14,15 +10,16 @@
 #include <torch/utils.h>
 
 #include "trellis/config/config.hpp"
-#include "trellis/experiment/predictions.hpp"
+#include "trellis/eval/settings.hpp"
 #include "trellis/experiment/prepare.hpp"
+#include "trellis/experiment/run_record.hpp"
+#include "trellis/experiment/scoring.hpp"
 #include "trellis/preprocess/pipeline.hpp"
 #include "trellis/sdk/error.hpp"
 #include "trellis/split/split_io.hpp"
 #include "trellis/train/trainer.hpp"
 #include "trellis/eval/structure_recovery.hpp"
 #include "trellis/util/atomic_file.hpp"
-#include "trellis_git_commit.hpp"
 
 namespace trellis::core::experiment {
 
@@ -36,84 +33,10 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-std::int64_t peak_rss_bytes() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<std::int64_t>(usage.ru_maxrss) * 1024;  // Linux reports kB
-}
-
-std::string utc_now() {
-  const std::time_t t = std::time(nullptr);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  return buffer;
-}
-
-std::string host_name() {
-  char buffer[256] = {0};
-  gethostname(buffer, sizeof buffer - 1);
-  return buffer;
-}
-
-// [eval]: which metrics, how many cells to sample per condition from
-// predictors that sample, which metrics the terminal table shows.
-struct EvalSettings {
-  std::vector<std::string> metrics;
-  std::int64_t sample_cells = 100;
-  std::vector<std::string> headline = {"mse", "pearson_delta", "pearson_delta_de", "mse_de",
-                                       "frac_correct_direction_20", "l2_top1000_control", "rank"};
-};
-
-std::vector<std::string> string_array(const nlohmann::json& value, const std::string& key) {
-  if (!value.is_array()) throw sdk::Error("[eval]." + key + " must be an array of metric names");
-  std::vector<std::string> out;
-  for (const auto& item : value) {
-    if (!item.is_string()) throw sdk::Error("[eval]." + key + " must be an array of metric names");
-    out.push_back(item.get<std::string>());
-  }
-  return out;
-}
-
-EvalSettings eval_settings(const toml::table& config) {
-  EvalSettings s;
-  const auto* table = config.get_as<toml::table>("eval");
-  if (!table) return s;
-  const nlohmann::json json = config::to_json(*table);
-  for (auto it = json.begin(); it != json.end(); ++it) {
-    const std::string& key = it.key();
-    const nlohmann::json& value = it.value();
-    if (key == "metrics") {
-      s.metrics = string_array(value, key);
-    } else if (key == "headline") {
-      s.headline = string_array(value, key);
-    } else if (key == "sample_cells") {
-      if (!value.is_number_integer() || value.get<std::int64_t>() < 0)
-        throw sdk::Error("[eval].sample_cells must be a non-negative integer (0 turns sampling off)");
-      s.sample_cells = value.get<std::int64_t>();
-    } else {
-      throw sdk::Error("[eval]: unknown key '" + key + "'; known keys: metrics, headline, sample_cells");
-    }
-  }
-  return s;
-}
-
 std::vector<sdk::Condition> conditions_of(const sdk::Screen& screen, const std::vector<std::int64_t>& indices) {
   std::vector<sdk::Condition> out;
   out.reserve(indices.size());
   for (std::int64_t i : indices) out.push_back(screen.conditions.at(static_cast<std::size_t>(i)));
-  return out;
-}
-
-// The subgroup(s) of each test condition, for the predictions' obs.
-std::vector<std::string> subgroup_column(const sdk::Split& split) {
-  std::vector<std::string> out;
-  for (const auto& name : split.test) {
-    std::string groups;
-    for (const auto& [group, members] : split.subgroups)
-      if (std::find(members.begin(), members.end(), name) != members.end())
-        groups += (groups.empty() ? "" : ";") + group;
-    out.push_back(groups);
-  }
   return out;
 }
 
@@ -155,7 +78,7 @@ RunResult run(const toml::table& config, const plugin::PluginHost& host, const R
   const auto start = Clock::now();
   const std::string started_at = utc_now();
   const fs::path& dir = options.run_dir;
-  const EvalSettings eval = eval_settings(config);
+  const eval::EvalSettings eval = eval::parse_eval_settings(config);
   // Metrics first: a misspelt metric fails before any data is loaded.
   const auto metrics = eval::create_metrics(host, eval.metrics);
 
@@ -264,22 +187,12 @@ RunResult run(const toml::table& config, const plugin::PluginHost& host, const R
   const double predict_seconds = seconds_since(predict_start);
 
   RunResult result;
-  result.evaluation = eval::evaluate(input, metrics);
-  eval::write_metrics(result.evaluation, dir);
-  const std::vector<std::string> genes = measured_gene_names(screen);
-  eval::write_top_de(input, genes, dir);
-  PredictionTable table{p.split.test, genes, input.predicted, {{"subgroup", subgroup_column(p.split)}}};
-  write_predictions(table, dir / "predictions.h5ad");
-
-  for (const auto& m : eval.headline)
-    if (result.evaluation.overall.count(m)) result.headline.push_back(m);
+  Scored scored = score_and_write(p, input, metrics, eval.headline, dir);
+  result.evaluation = std::move(scored.evaluation);
+  result.headline = std::move(scored.headline);
   result.wall_seconds = seconds_since(start);
-  nlohmann::json info = {
-      {"trellis_version", TRELLIS_VERSION},
-      {"git_commit", TRELLIS_GIT_COMMIT},
-      {"started_at", started_at},
-      {"host", host_name()},
-      {"threads", options.threads},
+  nlohmann::json info = provenance(started_at, options.threads);
+  info.update(nlohmann::json{
       {"seed", seed},
       {"split", {{"type", p.split_type}, {"seed", p.split_seed}}},
       {"predictor", p.model.provenance.front().key},
@@ -290,7 +203,7 @@ RunResult run(const toml::table& config, const plugin::PluginHost& host, const R
       {"peak_rss_bytes", peak_rss_bytes()},
       {"test_conditions", p.test.size()},
       {"training", training},
-  };
+  });
   util::write_file_atomic(dir / "run.json", info.dump(2) + "\n");
   return result;
 }

@@ -142,6 +142,64 @@ TEST_CASE("bench cells: ids, folders, the grid and cell.toml", "[bench]") {
   CHECK(t["model"]["predictor"]["ridge"].value<double>() == 0.5);
 }
 
+TEST_CASE("bench config: [[predictions]] entries become cells scored by trellis eval", "[bench]") {
+  BenchFiles f;
+  // Files for both datasets (labels alpha and screen_b) and seeds 1 and 2.
+  for (const char* d : {"alpha", "screen_b"})
+    for (int seed : {1, 2}) f.dir.write("bench/preds/" + std::string(d) + "_" + std::to_string(seed) + ".h5ad", "x");
+  const std::string entry = "[[predictions]]\nname = 'gears_python'\nfile = 'preds/{dataset}_{seed}.h5ad'\n";
+  const BenchConfig c =
+      parse_bench_config(f.bench(kGrid + "seeds = [1, 2]\nbaselines = ['gears_python']\n" + entry));
+  REQUIRE(c.predictions.size() == 1);
+  CHECK(c.predictions[0].label == "gears_python");
+  CHECK(c.predictions[0].file_for("alpha", 2) == f.dir.path() / "bench/preds/alpha_2.h5ad");
+  CHECK(c.labels() == std::vector<std::string>{"no_change", "mean", "gears_python"});
+  CHECK(c.is_baseline("gears_python"));
+
+  const auto cells = plan_cells(c);
+  REQUIRE(cells.size() == 12);  // 2 datasets x (2 experiments + 1 entry) x 2 seeds
+  CHECK(cells[4].id == CellId{"gears_python", "alpha", "single", 1});
+  CHECK(cells[4].scores_predictions());
+  CHECK(cells[4].predictions == f.dir.path() / "bench/preds/alpha_1.h5ad");
+  CHECK_FALSE(cells[3].scores_predictions());
+  CHECK(cells[11].predictions == f.dir.path() / "bench/preds/screen_b_2.h5ad");
+  // The cell's config is the dataset's alone: no model to build.
+  const std::string text = cell_toml(c, cells[5]);
+  CHECK_THAT(text, Contains("# Scores the predictions " + (f.dir.path() / "bench/preds/alpha_2.h5ad").string()));
+  const toml::table t = toml::parse(text);
+  REQUIRE(t["extends"].as_array()->size() == 1);
+  CHECK(*t["extends"][0].value<std::string>() == (f.dir.path() / "data/screen_a.toml").string());
+  CHECK(t["seed"].value<std::int64_t>() == 2);
+  CHECK(t["split"]["seed"].value<std::int64_t>() == 2);
+
+  // Predictions alone, without experiments, make a bench too.
+  const BenchConfig alone = parse_bench_config(f.bench("datasets = ['../data/screen_a.toml']\nseeds = [1]\n" + entry));
+  CHECK(alone.experiments.empty());
+  CHECK(plan_cells(alone).size() == 1);
+}
+
+TEST_CASE("bench config: [[predictions]] errors name the entry, file, dataset and seed", "[bench]") {
+  BenchFiles f;
+  f.dir.write("bench/preds/alpha_1.h5ad", "x");
+  f.dir.write("bench/preds/screen_b_1.h5ad", "x");
+  const auto with = [&](const std::string& entry, const std::string& seeds = "[1]") {
+    return error_of(f.bench(kGrid + "seeds = " + seeds + "\n" + entry));
+  };
+  CHECK_THAT(with("[[predictions]]\nname = 'p'\nfile = 'preds/{dataset}_{seed}.h5ad'\n", "[1, 2]"),
+             Contains("[[predictions]] 'p': file '" + (f.dir.path() / "bench/preds/alpha_2.h5ad").string() +
+                      "' does not exist (dataset alpha, seed 2;"));
+  CHECK_THAT(with("[[predictions]]\nname = 'p'\nfile = 'preds/{data}_{seed}.h5ad'\n"),
+             Contains("file 'preds/{data}_{seed}.h5ad' holds the unknown placeholder '{data}'; use {dataset}, {seed}"));
+  CHECK_THAT(with("[[predictions]]\nfile = 'preds/alpha_1.h5ad'\n"),
+             Contains("[[predictions]] entry 1: 'name' is missing"));
+  CHECK_THAT(with("[[predictions]]\nname = 'p'\n"), Contains("[[predictions]] entry 1: 'file' is missing"));
+  CHECK_THAT(with("[[predictions]]\nname = 'p'\nfiles = 'x'\n"),
+             Contains("[[predictions]] entry 1: unknown key 'files'; did you mean 'file'?"));
+  CHECK_THAT(with("[[predictions]]\nname = 'mean'\nfile = 'preds/{dataset}_1.h5ad'\n"),
+             Contains("[[predictions]] name 'mean' is already the label of an experiment"));
+  CHECK_THAT(with("predictions = 'preds/alpha_1.h5ad'\n"), Contains("'predictions' must be an array of tables"));
+}
+
 namespace {
 
 void write_cell(const fs::path& out, const CellId& id, const std::string& metrics_json) {

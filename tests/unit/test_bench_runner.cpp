@@ -126,3 +126,34 @@ TEST_CASE("bench runner: a missing executable is an error naming it", "[bench]")
   CHECK_THROWS_WITH(run_cells(config, plan_cells(config), dir.path() / "out", options),
                     Contains("cannot start '" + options.executable.string() + "'"));
 }
+
+TEST_CASE("bench runner: a predictions cell runs trellis eval on its file", "[bench]") {
+  TempDir dir;
+  // Records its arguments and writes the metrics where --out says.
+  const fs::path script = dir.write("fake_trellis", R"(#!/bin/sh
+echo "args: $*"
+out=""
+while [ $# -gt 0 ]; do
+  case "$1" in --out) out="$2"; shift ;; esac
+  shift
+done
+mkdir -p "$out" && echo '{"overall": {"mse": 0.5}}' > "$out/metrics.json"
+)");
+  ::chmod(script.c_str(), 0755);
+  BenchConfig config;
+  config.name = "files";
+  config.file = dir.path() / "bench.toml";
+  config.predictions.push_back(PredictionsEntry{"tool", (dir.path() / "p_{dataset}_{seed}.h5ad").string()});
+  config.datasets.push_back(Dataset{"d", "simulation", dir.path() / "d.toml"});
+  config.seeds = {4};
+  RunnerOptions options;
+  options.executable = script;
+  options.threads = 3;
+  const RunnerSummary summary = run_cells(config, plan_cells(config), dir.path() / "out", options);
+  REQUIRE(summary.outcomes.size() == 1);
+  CHECK(summary.outcomes[0].ok);
+  const fs::path cell = cell_dir(dir.path() / "out", CellId{"tool", "d", "simulation", 4});
+  CHECK_THAT(trellis::core::util::read_file(cell / "log.txt"),
+             Contains("args: --threads 3 eval --predictions " + (dir.path() / "p_d_4.h5ad").string() + " --config " +
+                      (cell / "cell.toml").string() + " --out " + (cell / "run").string()));
+}

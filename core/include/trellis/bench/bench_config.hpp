@@ -17,6 +17,17 @@ struct Experiment {
   std::filesystem::path config;  ///< absolute
 };
 
+/// Predictions made by another tool, scored as a model of the grid (each
+/// cell a `trellis eval`): `[[predictions]] name = "gears_python"
+/// file = "preds/gears_{dataset}_{seed}.h5ad"`.
+struct PredictionsEntry {
+  std::string label;  ///< `name`, reported like an experiment label
+  std::string file;   ///< absolute; may hold {dataset} and {seed}
+
+  /// The file for one cell: {dataset} -> the dataset label, {seed} -> the seed.
+  std::filesystem::path file_for(const std::string& dataset, std::int64_t seed) const;
+};
+
 /// A data config, labelled by its [data].name (else its file stem), split as
 /// its [split].type says (default "simulation").
 struct Dataset {
@@ -39,6 +50,7 @@ struct BenchConfig {
   std::filesystem::path file;  ///< absolute
   std::string name;
   std::vector<Experiment> experiments;
+  std::vector<PredictionsEntry> predictions;  ///< after the experiments in tables
   std::vector<Dataset> datasets;
   std::vector<std::int64_t> seeds;
   std::vector<std::string> metrics;    ///< empty: all
@@ -47,13 +59,16 @@ struct BenchConfig {
   ReportOptions report;
 
   bool is_baseline(const std::string& experiment) const;
+  /// Experiment labels, then predictions labels: the order of table rows.
+  std::vector<std::string> labels() const;
 };
 
 /// Reads a bench file, after applying `overrides` (KEY=VALUE, as `--set`
 /// does for other configs) to it. Errors name the file and key and say how
 /// to fix them: missing config files, empty or repeated seeds, repeated
 /// labels, unknown keys (nearest suggested), a baseline that no experiment
-/// provides.
+/// provides, a [[predictions]] entry without name or file, with an unknown
+/// placeholder, or whose file is missing for some dataset and seed.
 BenchConfig parse_bench_config(const std::filesystem::path& file, const std::vector<std::string>& overrides = {});
 
 }  // namespace trellis::core::bench

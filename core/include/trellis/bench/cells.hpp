@@ -37,18 +37,24 @@ std::filesystem::path cell_dir(const std::filesystem::path& out, const CellId& i
 /// false when the folder does not have that shape.
 bool parse_cell_dir(const std::filesystem::path& dir, CellId& id);
 
-/// A cell with the configs it combines.
+/// A cell with the configs it combines: a model's (run by `trellis run`),
+/// or a predictions file (scored by `trellis eval`).
 struct Cell {
   CellId id;
   std::filesystem::path dataset_config;
-  std::filesystem::path experiment_config;
+  std::filesystem::path experiment_config;  ///< empty for a predictions cell
+  std::filesystem::path predictions;        ///< empty for a model cell
+
+  bool scores_predictions() const { return !predictions.empty(); }
 };
 
-/// Every cell of the grid: datasets x experiments x seeds, in that order.
+/// Every cell of the grid: for each dataset, experiments x seeds, then
+/// [[predictions]] entries x seeds.
 std::vector<Cell> plan_cells(const BenchConfig& config);
 
-/// The cell's `cell.toml`: extends the dataset then the experiment config,
-/// sets `seed` and `[split] seed` to the cell's seed, then the bench's [set].
+/// The cell's `cell.toml`: extends the dataset then the experiment config
+/// (only the dataset config for a predictions cell), sets `seed` and
+/// `[split] seed` to the cell's seed, then the bench's [set].
 std::string cell_toml(const BenchConfig& config, const Cell& cell);
 
 /// A cell is finished when its run wrote `run/metrics.json`.

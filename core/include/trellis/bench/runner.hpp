@@ -34,7 +34,8 @@ struct RunnerSummary {
 
 /// Writes each cell's `cell.toml` and runs
 /// `<executable> <global_args> --threads T run cell.toml --out <cell>/run`
-/// with stdout and stderr in `<cell>/log.txt`. A cell that exits non-zero,
+/// (for a predictions cell `... eval --predictions FILE --config cell.toml
+/// --out <cell>/run`) with stdout and stderr in `<cell>/log.txt`. A cell that exits non-zero,
 /// dies by a signal, or exits without writing run/metrics.json gets an
 /// `error.txt` (status and the last lines of its log); finished cells are
 /// skipped, failed ones run again.

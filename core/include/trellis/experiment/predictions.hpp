@@ -1,6 +1,7 @@
 #pragma once
-// Writing predicted mean expression: `.h5ad` (obs = conditions, var =
-// measured genes) or a wide CSV (one row per condition, one column per gene).
+// Writing predicted mean expression: `.h5ad` (obs = conditions, also as
+// column `condition`; var = measured genes) or a wide CSV (one row per
+// condition, one column per gene).
 
 #include <filesystem>
 #include <map>

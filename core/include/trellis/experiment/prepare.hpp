@@ -39,6 +39,13 @@ struct Prepared {
   const sdk::Screen& screen() const { return loaded.data->screen; }
 };
 
+/// The data half of prepare(): loads `[data]` (an error when absent), splits
+/// the perturbed conditions as `[split]` says — or uses `saved_split` — and
+/// checks the split. `model` and `context` are left empty: this is all that
+/// scoring predictions made elsewhere needs (`trellis eval`).
+std::unique_ptr<Prepared> prepare_data(const toml::table& config, const plugin::PluginHost& host,
+                                       const std::optional<sdk::Split>& saved_split = std::nullopt);
+
 /// Loads `[data]` (an error when absent), splits the perturbed conditions as
 /// `[split]` says — or uses `saved_split` — checks the split (a test set
 /// that is empty is an error), assembles `[model]`, builds every encoder's

@@ -1,0 +1,25 @@
+#pragma once
+// The [eval] table of an experiment: which metrics, how many cells to
+// sample, which metrics the terminal table shows. Shared by `trellis run`
+// and `trellis eval` so both score the same way.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <toml++/toml.h>
+
+namespace trellis::core::eval {
+
+struct EvalSettings {
+  std::vector<std::string> metrics;  ///< empty: every registered metric
+  std::int64_t sample_cells = 100;   ///< cells sampled per condition from predictors that sample; 0: none
+  std::vector<std::string> headline = {"mse", "pearson_delta", "pearson_delta_de", "mse_de",
+                                       "frac_correct_direction_20", "l2_top1000_control", "rank"};
+};
+
+/// Reads `config`'s [eval] table (defaults when absent); unknown keys and
+/// values of the wrong type are errors naming the key.
+EvalSettings parse_eval_settings(const toml::table& config);
+
+}  // namespace trellis::core::eval
