@@ -87,7 +87,7 @@ TEST_CASE("cli: bad configs fail with one line naming the problem, nothing writt
   const auto unknown = dir.write("unknown.toml", "[model.predictor]\ntype = 'no_change'\nhidden = 3\n");
   r = run_trellis("run " + unknown.string() + " --out " + out.string());
   CHECK(r.exit_code == 1);
-  CHECK_THAT(r.output, Contains("unknown option 'hidden' in [model.predictor] (predictor/no_change)"));
+  CHECK_THAT(r.output, Contains("[model.predictor] (predictor/no_change): unknown option 'hidden'"));
   CHECK_FALSE(std::filesystem::exists(out));  // the run directory it created is removed again
 
   const auto wrong_kind = dir.write("kind.toml", "[model.predictor]\ntype = 'gsl/none'\n");
@@ -105,7 +105,7 @@ TEST_CASE("cli: bad configs fail with one line naming the problem, nothing writt
   const auto bad_type = dir.write("badtype.toml", "seed = 1\n[model.relations]\ntype = 'single'\nname = 3\n"
                                                   "[model.predictor]\ntype = 'no_change'\n");
   r = run_trellis("run " + bad_type.string() + " --out " + out.string());
-  CHECK_THAT(r.output, Contains("option 'name' in [model.relations] (relation/single) must be a string, got 3"));
+  CHECK_THAT(r.output, Contains("[model.relations] (relation/single): option 'name' must be a string, got 3"));
 }
 
 TEST_CASE("cli: a predictor's requirements are checked before anything is built", "[cli]") {
@@ -126,7 +126,7 @@ TEST_CASE("cli: plugin path, log level and run directory problems", "[cli]") {
 
   r = run_trellis("plugins list", "TRELLIS_PLUGIN_PATH=" + trellis::test::test_plugin_dir("test_bad_abi").string());
   CHECK(r.exit_code == 1);
-  CHECK_THAT(r.output, Contains("SDK ABI version mismatch: got 999, supported 2"));
+  CHECK_THAT(r.output, Contains("SDK ABI version mismatch: got 999, supported 3"));
 
   r = run_trellis("--log-level loud plugins list");
   CHECK(r.exit_code == 1);
