@@ -16,9 +16,10 @@ namespace {
 
 // PATH is a data TOML (its [data] table), or a file / directory read with
 // GEARS conventions.
-data::DataConfig config_for(const std::string& path, const std::vector<std::string>& overrides) {
+data::DataConfig config_for(const GlobalOptions& global, const std::string& path,
+                            const std::vector<std::string>& overrides) {
   if (std::filesystem::path(path).extension() == ".toml") {
-    const toml::table config = load_config(path, overrides);
+    const toml::table config = load_config(global, path, overrides).config;
     const auto* table = config.get_as<toml::table>("data");
     if (!table) throw sdk::Error(path + " has no [data] table");
     return data::parse_data_config(config::to_json(*table));
@@ -46,7 +47,7 @@ void add_data_command(CLI::App& app, GlobalOptions& global) {
   inspect->callback([&global, args] {
     configure_logging(global);
     configure_threads(global, 0);
-    const data::DataConfig config = config_for(args->path, args->overrides);
+    const data::DataConfig config = config_for(global, args->path, args->overrides);
     const auto host = load_plugins(global, nullptr);
     const data::LoadedScreen loaded = data::load_screen(config, *host);
     std::cout << data::describe(loaded);

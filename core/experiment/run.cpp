@@ -14,6 +14,7 @@
 #include <torch/utils.h>
 
 #include "trellis/config/config.hpp"
+#include "trellis/experiment/config_schema.hpp"
 #include "trellis/experiment/predictions.hpp"
 #include "trellis/experiment/prepare.hpp"
 #include "trellis/preprocess/pipeline.hpp"
@@ -53,48 +54,6 @@ std::string host_name() {
   char buffer[256] = {0};
   gethostname(buffer, sizeof buffer - 1);
   return buffer;
-}
-
-// [eval]: which metrics, how many cells to sample per condition from
-// predictors that sample, which metrics the terminal table shows.
-struct EvalSettings {
-  std::vector<std::string> metrics;
-  std::int64_t sample_cells = 100;
-  std::vector<std::string> headline = {"mse", "pearson_delta", "pearson_delta_de", "mse_de",
-                                       "frac_correct_direction_20", "l2_top1000_control", "rank"};
-};
-
-std::vector<std::string> string_array(const nlohmann::json& value, const std::string& key) {
-  if (!value.is_array()) throw sdk::Error("[eval]." + key + " must be an array of metric names");
-  std::vector<std::string> out;
-  for (const auto& item : value) {
-    if (!item.is_string()) throw sdk::Error("[eval]." + key + " must be an array of metric names");
-    out.push_back(item.get<std::string>());
-  }
-  return out;
-}
-
-EvalSettings eval_settings(const toml::table& config) {
-  EvalSettings s;
-  const auto* table = config.get_as<toml::table>("eval");
-  if (!table) return s;
-  const nlohmann::json json = config::to_json(*table);
-  for (auto it = json.begin(); it != json.end(); ++it) {
-    const std::string& key = it.key();
-    const nlohmann::json& value = it.value();
-    if (key == "metrics") {
-      s.metrics = string_array(value, key);
-    } else if (key == "headline") {
-      s.headline = string_array(value, key);
-    } else if (key == "sample_cells") {
-      if (!value.is_number_integer() || value.get<std::int64_t>() < 0)
-        throw sdk::Error("[eval].sample_cells must be a non-negative integer (0 turns sampling off)");
-      s.sample_cells = value.get<std::int64_t>();
-    } else {
-      throw sdk::Error("[eval]: unknown key '" + key + "'; known keys: metrics, headline, sample_cells");
-    }
-  }
-  return s;
 }
 
 std::vector<sdk::Condition> conditions_of(const sdk::Screen& screen, const std::vector<std::int64_t>& indices) {
@@ -155,6 +114,7 @@ RunResult run(const toml::table& config, const plugin::PluginHost& host, const R
   const auto start = Clock::now();
   const std::string started_at = utc_now();
   const fs::path& dir = options.run_dir;
+  check_config(config, host);  // top level, device, [eval], [split]: before any data is loaded
   const EvalSettings eval = eval_settings(config);
   // Metrics first: a misspelt metric fails before any data is loaded.
   const auto metrics = eval::create_metrics(host, eval.metrics);
