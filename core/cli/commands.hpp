@@ -37,8 +37,9 @@ struct LoadedConfig {
 };
 /// Loads a config file, applies --set overrides and loads the plugins (its
 /// plugin_path included); path values, the host's and the components'
-/// declared `path` options, are resolved (see config::load). The top level is
-/// checked: an unknown key or an unsupported device is an error.
+/// declared `path` options, are resolved (see config::load). The top level,
+/// `device`, [eval] and [split] are checked: an unknown key or an unsupported
+/// device is an error.
 LoadedConfig load_config(const GlobalOptions& global, const std::string& file,
                          const std::vector<std::string>& overrides);
 

@@ -82,7 +82,7 @@ LoadedConfig load_config(const GlobalOptions& global, const std::string& file,
   const config::PathRule all_paths = experiment::path_rule(out.host.get());
   out.config = config::load(file, all_paths);
   config::apply_overrides(out.config, overrides, all_paths);
-  experiment::check_top_level(out.config);
+  experiment::check_config(out.config, *out.host);
   return out;
 }
 

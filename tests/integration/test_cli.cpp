@@ -125,6 +125,17 @@ TEST_CASE("cli: bad configs fail with one line naming the problem, nothing writt
   CHECK_THAT(r.output, Contains("the config's top level: option 'device' must be \"cpu\" in this build (its LibTorch "
                                 "has no CUDA), got \"cuda\""));
   CHECK_FALSE(std::filesystem::exists(out));
+  const auto eval = dir.write("eval.toml", "[eval]\nmetric = ['mse']\n[model.predictor]\ntype = 'no_change'\n");
+  r = run_trellis("config print " + eval.string());
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.output, Contains("[eval]: unknown option 'metric'. Did you mean 'metrics'?"));
+  const auto split = dir.write("split.toml", "[split]\ntype = 'single'\ntest_fracton = 0.2\n"
+                                             "[model.predictor]\ntype = 'no_change'\n");
+  r = run_trellis("run " + split.string() + " --out " + out.string());
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.output, Contains("[split] (splitter/single): unknown option 'test_fracton'. Did you mean "
+                                "'test_fraction'?"));
+  CHECK_FALSE(std::filesystem::exists(out));
   const auto range = dir.write("range.toml", "[model.predictor]\ntype = 'linear'\ndimension = 0\n");
   r = run_trellis("run " + range.string() + " --out " + out.string());
   CHECK_THAT(r.output, Contains("[model.predictor] (predictor/linear): option 'dimension' must be at least 1, got 0"));
