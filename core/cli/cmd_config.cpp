@@ -21,7 +21,7 @@ void add_config_command(CLI::App& app, GlobalOptions& global) {
   print->add_option("--set", args->overrides, "Override KEY=VALUE (value parsed as TOML; repeatable)");
   print->callback([&global, args] {
     configure_logging(global);
-    std::cout << config::to_toml(load_config(args->file, args->overrides));
+    std::cout << config::to_toml(load_config(global, args->file, args->overrides).config);
   });
 }
 

@@ -51,6 +51,7 @@ void inspect(const GlobalOptions& global, const InspectArgs& args) {
   // a data config brings its own.
   toml::table config;
   std::set<std::string> user_set;
+  std::unique_ptr<plugin::PluginHost> host;
   if (file_mode) {
     std::error_code ec;
     if (!std::filesystem::exists(args.path, ec))
@@ -58,12 +59,14 @@ void inspect(const GlobalOptions& global, const InspectArgs& args) {
     user_set = data_keys_set(args.overrides);
     config.insert("data", data::data_table_for_file(args.path));
     config::apply_overrides(config, args.overrides);
+    host = load_plugins(global, nullptr);
   } else {
-    config = load_config(args.path, args.overrides);
+    LoadedConfig loaded = load_config(global, args.path, args.overrides);
+    config = std::move(loaded.config);
+    host = std::move(loaded.host);
     if (!config.get_as<toml::table>("data")) throw sdk::Error(args.path + " has no [data] table");
   }
   toml::table& data_table = *config.get_as<toml::table>("data");
-  const auto host = load_plugins(global, file_mode ? nullptr : &config);
 
   const data::FileInspection inspection =
       data::inspect_file(data::parse_data_config(config::to_json(data_table)), *host);

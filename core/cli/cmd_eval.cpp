@@ -70,10 +70,11 @@ void add_eval_command(CLI::App& app, GlobalOptions& global) {
       throw sdk::Error("--predictions '" + args->predictions +
                        "': use an .h5ad file (one row per condition with obs column 'condition', one column per "
                        "measured gene); e.g. anndata.AnnData(X, obs=..., var=...).write_h5ad(FILE)");
-    const toml::table config = load_config(args->config, args->overrides);
+    const LoadedConfig loaded = load_config(global, args->config, args->overrides);
+    const toml::table& config = loaded.config;
+    const auto& host = loaded.host;
     StagedDir staged(args->out);  // checks --out before the data is loaded
     const int threads = configure_threads(global, config["threads"].value_or<std::int64_t>(0));
-    const auto host = load_plugins(global, &config);
     const eval::EvalSettings settings = eval::parse_eval_settings(config);
     // Metrics first: a misspelt metric fails before any data is loaded.
     const auto metrics = eval::create_metrics(*host, settings.metrics);

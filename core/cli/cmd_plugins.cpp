@@ -25,6 +25,8 @@ void print_component_options(const plugin::Component& component) {
       std::cout << ", required";
     else
       std::cout << " = " << spec.default_value.dump();
+    const std::string constraints = spec.describe_constraints();
+    if (!constraints.empty()) std::cout << ", " << constraints;
     std::cout << "\n        " << spec.help << "\n";
   }
 }

@@ -70,7 +70,9 @@ void add_run_command(CLI::App& app, GlobalOptions& global) {
   run->add_flag("--resume", args->resume, "Continue training from the run directory's last checkpoint");
   run->callback([&global, args] {
     configure_logging(global);
-    const toml::table config = load_config(args->file, args->overrides);
+    const LoadedConfig loaded = load_config(global, args->file, args->overrides);
+    const toml::table& config = loaded.config;
+    const plugin::PluginHost& host = *loaded.host;
     const fs::path run_dir = args->out.empty() ? fs::path("runs") / fs::path(args->file).stem() : fs::path(args->out);
     if (args->resume) check_resumable(config, run_dir);
     RunDirGuard guard(run_dir);
@@ -78,11 +80,10 @@ void add_run_command(CLI::App& app, GlobalOptions& global) {
     const int threads = configure_threads(global, config["threads"].value_or<std::int64_t>(0));
     spdlog::info("experiment {} -> {} ({} threads)", args->file, run_dir.string(), threads);
 
-    const auto host = load_plugins(global, &config);
     config::write_resolved(config, run_dir);
-    util::write_file_atomic(run_dir / "plugins.toml", plugins_toml(*host));
+    util::write_file_atomic(run_dir / "plugins.toml", plugins_toml(host));
     if (!config.get_as<toml::table>("data")) {
-      assemble_only(config, *host);
+      assemble_only(config, host);
       std::cout << "Run directory: " << run_dir.string() << "\n";
       guard.keep();
       return;
@@ -93,7 +94,7 @@ void add_run_command(CLI::App& app, GlobalOptions& global) {
     options.resume = args->resume;
     options.progress_bar = isatty(STDERR_FILENO) != 0;
     options.threads = threads;
-    const auto result = experiment::run(config, *host, options);
+    const auto result = experiment::run(config, host, options);
     std::cout << eval::format_table(result.evaluation, result.headline);
     std::printf("Finished in %.1f s. Run directory: %s\n", result.wall_seconds, run_dir.string().c_str());
     guard.keep();

@@ -30,8 +30,18 @@ int configure_threads(const GlobalOptions& global, std::int64_t config_threads);
 /// A host with the standard search path (command line, config, environment,
 /// install dir), every plugin loaded.
 std::unique_ptr<plugin::PluginHost> load_plugins(const GlobalOptions& global, const toml::table* config);
-/// Loads a config file and applies --set overrides.
-toml::table load_config(const std::string& file, const std::vector<std::string>& overrides);
+/// An experiment config with the plugins it asks for.
+struct LoadedConfig {
+  toml::table config;
+  std::unique_ptr<plugin::PluginHost> host;
+};
+/// Loads a config file, applies --set overrides and loads the plugins (its
+/// plugin_path included); path values, the host's and the components'
+/// declared `path` options, are resolved (see config::load). The top level,
+/// `device`, [eval] and [split] are checked: an unknown key or an unsupported
+/// device is an error.
+LoadedConfig load_config(const GlobalOptions& global, const std::string& file,
+                         const std::vector<std::string>& overrides);
 
 void add_plugins_command(CLI::App& app, GlobalOptions& global);
 void add_config_command(CLI::App& app, GlobalOptions& global);

@@ -6,6 +6,7 @@
 
 #include "commands.hpp"
 #include "trellis/config/config.hpp"
+#include "trellis/experiment/config_schema.hpp"
 #include "trellis/io/readers.hpp"
 #include "trellis/split/splitters.hpp"
 #include "trellis/sdk/error.hpp"
@@ -69,10 +70,20 @@ std::unique_ptr<plugin::PluginHost> load_plugins(const GlobalOptions& global, co
   return host;
 }
 
-toml::table load_config(const std::string& file, const std::vector<std::string>& overrides) {
-  toml::table config = config::load(file);
-  config::apply_overrides(config, overrides);
-  return config;
+LoadedConfig load_config(const GlobalOptions& global, const std::string& file,
+                         const std::vector<std::string>& overrides) {
+  // Which options are paths is known once the plugins are loaded, and where
+  // the plugins are is in the config: read plugin_path first, then the rest.
+  const config::PathRule host_paths = experiment::path_rule(nullptr);
+  toml::table first = config::load(file, host_paths);
+  config::apply_overrides(first, overrides, host_paths);
+  LoadedConfig out;
+  out.host = load_plugins(global, &first);
+  const config::PathRule all_paths = experiment::path_rule(out.host.get());
+  out.config = config::load(file, all_paths);
+  config::apply_overrides(out.config, overrides, all_paths);
+  experiment::check_config(out.config, *out.host);
+  return out;
 }
 
 }  // namespace trellis::core::cli

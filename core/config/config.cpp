@@ -15,14 +15,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool is_path_key(const std::string& key) {
-  auto ends_with = [&](const std::string& suffix) {
-    return key.size() >= suffix.size() && key.compare(key.size() - suffix.size(), suffix.size(), suffix) == 0;
-  };
-  return key == "file" || key == "dir" || key == "path" || ends_with("_file") || ends_with("_dir") ||
-         ends_with("_path");
-}
-
 // TRELLIS_DATA_DIR defaults to the shared/data folder beside the repository
 // that holds the config (the first ancestor with a shared/data subfolder).
 std::string default_data_dir(const fs::path& dir) {
@@ -34,8 +26,10 @@ std::string default_data_dir(const fs::path& dir) {
   return "";
 }
 
-// Expands ${NAME} from the environment.
-std::string expand_variables(const std::string& value, const fs::path& dir, const std::string& key) {
+// Expands ${NAME} from the environment; `key` (the dotted key) and `file`
+// name the value in messages.
+std::string expand_variables(const std::string& value, const fs::path& dir, const std::string& key,
+                             const std::string& file) {
   std::string out;
   std::size_t i = 0;
   while (i < value.size()) {
@@ -45,43 +39,74 @@ std::string expand_variables(const std::string& value, const fs::path& dir, cons
       break;
     }
     const std::size_t close = value.find('}', open);
-    if (close == std::string::npos) throw ConfigError("'" + key + "': unterminated ${ in '" + value + "'");
+    if (close == std::string::npos)
+      throw ConfigError(file + ": '" + key + "': unterminated ${ in '" + value + "'; write ${NAME}");
     out += value.substr(i, open - i);
     const std::string name = value.substr(open + 2, close - open - 2);
     const char* env = std::getenv(name.c_str());
     std::string replacement = env ? env : "";
     if (replacement.empty() && name == "TRELLIS_DATA_DIR") replacement = default_data_dir(dir);
     if (replacement.empty())
-      throw ConfigError("'" + key + "' uses ${" + name + "}, which is not set" +
+      throw ConfigError(file + ": '" + key + "' = '" + value + "' uses ${" + name + "}, which is not set" +
                         (name == "TRELLIS_DATA_DIR" ? std::string(" and no shared/data folder was found above ") +
                                                           dir.string()
                                                     : std::string()) +
-                        "; set the environment variable");
+                        "; set the environment variable " + name + " or write the path out");
     out += replacement;
     i = close + 1;
   }
   return out;
 }
 
-std::string absolute_against(const std::string& raw, const fs::path& dir, const std::string& key) {
-  const std::string value = expand_variables(raw, dir, key);
+std::string absolute_against(const std::string& raw, const fs::path& dir, const std::string& key,
+                             const std::string& file) {
+  const std::string value = expand_variables(raw, dir, key, file);
   if (value.empty() || fs::path(value).is_absolute()) return value;
   return fs::weakly_canonical(dir / value).string();
 }
 
-// Rewrites relative path values so that they keep meaning the same file
-// after tables from different directories are merged.
-void absolutise_paths(toml::table& table, const fs::path& dir) {
+std::string dotted(const std::string& prefix, const std::string& key) {
+  return prefix.empty() ? key : prefix + "." + key;
+}
+
+// The table at `path` (dotted) in `root`, or nullptr.
+const toml::table* table_at(const toml::table& root, const std::string& path) {
+  if (path.empty()) return &root;
+  const toml::table* table = &root;
+  std::size_t start = 0;
+  while (table) {
+    const std::size_t dot = path.find('.', start);
+    table = table->get_as<toml::table>(path.substr(start, dot == std::string::npos ? dot : dot - start));
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  return table;
+}
+
+// Rewrites the values `is_path` names (in `table`, the dotted name `prefix`
+// of the file `file`) so that they keep meaning the same file after tables
+// from different directories are merged. A table that sets some options of a
+// component without its `type` takes the type from `inherited` (what the
+// files it extends set).
+void resolve_paths(toml::table& table, const std::string& prefix, const fs::path& dir, const std::string& file,
+                   const PathRule& is_path, const toml::table& inherited) {
+  std::string type;
+  if (const auto* t = table.get_as<std::string>("type")) {
+    type = t->get();
+  } else if (const toml::table* before = table_at(inherited, prefix)) {
+    if (const auto* t = before->get_as<std::string>("type")) type = t->get();
+  }
   for (auto&& [key, node] : table) {
     const std::string name(key.str());
     if (auto* sub = node.as_table()) {
-      absolutise_paths(*sub, dir);
-    } else if (is_path_key(name)) {
+      resolve_paths(*sub, dotted(prefix, name), dir, file, is_path, inherited);
+    } else if (is_path(prefix, type, name)) {
+      const std::string where = dotted(prefix, name);
       if (auto* s = node.as_string()) {
-        *s = absolute_against(s->get(), dir, name);
+        *s = absolute_against(s->get(), dir, where, file);
       } else if (auto* arr = node.as_array()) {
         for (auto& item : *arr)
-          if (auto* s = item.as_string()) *s = absolute_against(s->get(), dir, name);
+          if (auto* s = item.as_string()) *s = absolute_against(s->get(), dir, where, file);
       }
     }
   }
@@ -117,7 +142,7 @@ std::vector<fs::path> extends_of(const toml::table& table, const fs::path& file)
   return out;
 }
 
-toml::table load_recursive(const fs::path& file, std::vector<fs::path>& stack) {
+toml::table load_recursive(const fs::path& file, std::vector<fs::path>& stack, const PathRule& is_path) {
   const fs::path canonical = fs::weakly_canonical(file);
   if (std::find(stack.begin(), stack.end(), canonical) != stack.end()) {
     std::string chain;
@@ -131,11 +156,11 @@ toml::table load_recursive(const fs::path& file, std::vector<fs::path>& stack) {
     std::error_code ec;
     if (!fs::exists(parent, ec))
       throw ConfigError(canonical.string() + ": extends target '" + parent.string() + "' does not exist");
-    merge(result, load_recursive(parent, stack));
+    merge(result, load_recursive(parent, stack, is_path));
   }
   stack.pop_back();
   own.erase("extends");
-  absolutise_paths(own, canonical.parent_path());
+  if (is_path) resolve_paths(own, "", canonical.parent_path(), canonical.string(), is_path, result);
   merge(result, own);
   return result;
 }
@@ -193,10 +218,10 @@ toml::table defaults() {
   };
 }
 
-toml::table load(const fs::path& file) {
+toml::table load(const fs::path& file, const PathRule& is_path) {
   std::vector<fs::path> stack;
   toml::table result = defaults();
-  merge(result, load_recursive(file, stack));
+  merge(result, load_recursive(file, stack, is_path));
   return result;
 }
 
@@ -217,7 +242,7 @@ void merge(toml::table& base, const toml::table& overlay) {
   }
 }
 
-void apply_override(toml::table& config, const std::string& assignment) {
+void apply_override(toml::table& config, const std::string& assignment, const PathRule& is_path) {
   const std::size_t eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0)
     throw ConfigError("--set " + assignment + ": expected KEY=VALUE, e.g. --set model.predictor.hidden=128");
@@ -248,11 +273,21 @@ void apply_override(toml::table& config, const std::string& assignment) {
   if (!table->contains(leaf) && !open_table)
     throw ConfigError(unknown_key_message(assignment, prefix, leaf, *table));
   toml::table parsed = parse_value(assignment.substr(eq + 1));
+  if (is_path) {
+    // A path given on the command line is relative to the current folder.
+    const std::string table_name = prefix.empty() ? "" : prefix.substr(0, prefix.size() - 1);
+    toml::table scoped;
+    scoped.insert(leaf, *parsed.get("value"));
+    if (const auto* t = table->get_as<std::string>("type")) scoped.insert("type", t->get());
+    resolve_paths(scoped, table_name, fs::current_path(), "--set " + assignment, is_path, toml::table{});
+    table->insert_or_assign(leaf, *scoped.get(leaf));
+    return;
+  }
   table->insert_or_assign(leaf, *parsed.get("value"));
 }
 
-void apply_overrides(toml::table& config, const std::vector<std::string>& assignments) {
-  for (const auto& a : assignments) apply_override(config, a);
+void apply_overrides(toml::table& config, const std::vector<std::string>& assignments, const PathRule& is_path) {
+  for (const auto& a : assignments) apply_override(config, a, is_path);
 }
 
 std::string to_toml(const toml::table& config) {

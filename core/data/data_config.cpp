@@ -11,20 +11,24 @@ namespace {
 sdk::OptionSchema data_schema() {
   return sdk::OptionSchema{}
       .add("name", "", "dataset name used in reports")
-      .require("path", sdk::OptionType::string, "the .h5ad file, 10x directory, or MatrixMarket directory")
+      .require("path", sdk::OptionType::path, "the .h5ad file, 10x directory, or MatrixMarket directory")
       .add("reader", "", "reader component (reader/h5ad, reader/10x, reader/mtx); default: by file type")
       .add_table("reader_options", "options of the reader component")
       .add("condition_column", "condition", "obs column holding each cell's condition")
       .add("control_label", "ctrl", "label of control cells")
       .add("delimiter", "+", "separator between the genes of a combination")
-      .add("perturbation_type", "unknown", "knockout, knockdown, activation or unknown")
+      .add("perturbation_type", "unknown",
+           "knockout, knockdown, activation or unknown (or a technology name: CRISPRa, CRISPRi, CRISPRko)")
       .add("perturbation_type_column", "", "obs column with a per-cell perturbation type")
       .add_table("select", "keep only cells whose obs column has one of the given values, e.g. dataset = 'norman19'")
       .add("covariates", std::vector<std::string>{}, "obs columns kept per cell, e.g. ['cell_type']")
       .add("values", "auto", "counts, log_normalised, or auto (detected)")
+      .choices({"auto", "counts", "log_normalised"})
       .add("unknown_genes", "error",
            "a perturbed gene that is neither measured nor known to the annotation: error, drop its cells, or keep")
+      .choices({"error", "drop", "keep"})
       .add("hvg", 0, "keep this many highly variable genes (perturbed genes forced in); 0 keeps all")
+      .min(0)
       .add_table("guides", "guide assignment options, for data with guide counts")
       .add_table("annotation", "gene annotation source");
 }
@@ -50,7 +54,7 @@ DataConfig parse_data_config(const nlohmann::json& table) {
   const sdk::Options o(data_schema(), table, "[data]");
   DataConfig c;
   c.name = o.get_string("name");
-  c.path = o.get_string("path");
+  c.path = o.get_path("path");
   c.reader = o.get_string("reader");
   c.reader_options = o.get_table("reader_options");
   c.condition_column = o.get_string("condition_column");
@@ -66,13 +70,10 @@ DataConfig parse_data_config(const nlohmann::json& table) {
   c.guides = o.get_table("guides");
   c.annotation = o.get_table("annotation");
   if (c.format.delimiter.empty()) throw o.invalid("delimiter", "must not be empty");
-  if (c.values != "auto" && c.values != "counts" && c.values != "log_normalised")
-    throw o.invalid("values", "must be counts, log_normalised or auto");
-  if (c.unknown_genes != "error" && c.unknown_genes != "drop" && c.unknown_genes != "keep")
-    throw o.invalid("unknown_genes", "must be error, drop or keep");
+  // Not declared choices(): technology names (CRISPRa, ...) are accepted too.
   if (!sdk::perturbation_type_from_string(c.perturbation_type))
-    throw o.invalid("perturbation_type", "must be knockout, knockdown, activation or unknown");
-  if (c.hvg < 0) throw o.invalid("hvg", "must be 0 (keep all) or positive");
+    throw o.invalid("perturbation_type", "must be knockout, knockdown, activation or unknown (or CRISPRa, CRISPRi, "
+                                         "CRISPRko)");
   if (c.name.empty()) c.name = c.path.substr(c.path.find_last_of('/') + 1);
   return c;
 }

@@ -37,7 +37,9 @@ GuideAssignmentOptions guide_options(const nlohmann::json& table) {
   const GuideAssignmentOptions defaults;
   const sdk::Options o(sdk::OptionSchema{}
                            .add("min_count", defaults.min_count, "UMIs a guide needs in a cell to count")
+                           .min(0)
                            .add("min_fraction", defaults.min_fraction, "share of the cell's guide UMIs it needs")
+                           .range(0, 1)
                            .add("non_targeting", defaults.non_targeting, "target label (or name prefix) of control guides")
                            .add("keep_multi", defaults.keep_multi, "keep cells with guides for several genes as combinations"),
                        table, "[data.guides]");

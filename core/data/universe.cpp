@@ -20,8 +20,10 @@ sdk::OptionSchema annotation_schema() {
       .add("source", "auto",
            "tsv (TSV exports in `dir`), sqlite (org.Hs.eg.db / GO.db from the annotation cache), none, or auto "
            "(tsv when `dir` holds genes/, else none)")
-      .add("dir", "", "directory holding genes/ and sequences/ (default: $TRELLIS_DATA_DIR)")
+      .choices({"auto", "tsv", "sqlite", "none"})
+      .add_path("dir", "", "directory holding genes/ and sequences/ (default: $TRELLIS_DATA_DIR)")
       .add("ontologies", std::vector<std::string>{"BP", "CC", "MF"}, "GO ontologies whose terms genes get")
+      .choices({"BP", "CC", "MF"})
       .add("exclude_evidence", std::vector<std::string>{}, "GO evidence codes to leave out, e.g. ['IEA']")
       .add("aliases", true, "resolve previous symbols and aliases (sqlite source)");
 }
@@ -30,7 +32,7 @@ sdk::OptionSchema annotation_schema() {
 
 GeneKnowledge::GeneKnowledge(const nlohmann::json& annotation) {
   const sdk::Options o(annotation_schema(), annotation, "[data.annotation]");
-  std::string dir = o.get_string("dir");
+  std::string dir = o.get_path("dir");
   if (dir.empty())
     if (const char* env = std::getenv("TRELLIS_DATA_DIR")) dir = env;
   std::string kind = o.get_string("source");
@@ -45,9 +47,8 @@ GeneKnowledge::GeneKnowledge(const nlohmann::json& annotation) {
     throw o.invalid("dir", "is needed for the tsv source (or set TRELLIS_DATA_DIR)");
   source_ = annotation::open_annotation_source(kind, dir);
   for (const auto& name : o.get_strings("ontologies")) {
-    const auto ontology = annotation::ontology_from_string(name);
-    if (!ontology) throw o.invalid("ontologies", "must list BP, CC and/or MF");
-    ontologies_.push_back(*ontology);
+    // The schema's choices() admit only names ontology_from_string knows.
+    ontologies_.push_back(*annotation::ontology_from_string(name));
   }
   exclude_evidence_ = o.get_strings("exclude_evidence");
   use_aliases_ = o.get_bool("aliases");

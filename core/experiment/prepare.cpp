@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "trellis/config/config.hpp"
+#include "trellis/experiment/config_schema.hpp"
 #include "trellis/sdk/context.hpp"
 #include "trellis/sdk/encoder.hpp"
 #include "trellis/sdk/error.hpp"
@@ -23,14 +24,11 @@ namespace {
 // Splits the perturbed conditions as [split] says (type default
 // "simulation", seed default the experiment's seed).
 void split_conditions(const toml::table& config, const plugin::PluginHost& host, Prepared& p) {
-  nlohmann::json options = nlohmann::json::object();
-  if (const auto* t = config.get_as<toml::table>("split")) options = config::to_json(*t);
-  p.split_type = options.value("type", std::string("simulation"));
-  p.split_seed = options.value("seed", config["seed"].value_or<std::int64_t>(0));
-  options.erase("type");
-  options.erase("seed");
+  const SplitSettings settings = split_settings(config, host);
+  p.split_type = settings.type;
+  p.split_seed = settings.seed;
   plugin::Origin origin;
-  const auto splitter = host.create<sdk::Splitter>(p.split_type, options, "[split]", &origin);
+  const auto splitter = host.create<sdk::Splitter>(p.split_type, settings.options, "[split]", &origin);
   std::vector<sdk::Condition> perturbed;
   for (const auto& c : p.screen().conditions)
     if (!c.is_control()) perturbed.push_back(c);

@@ -11,6 +11,7 @@
 
 #include "trellis/config/config.hpp"
 #include "trellis/eval/settings.hpp"
+#include "trellis/experiment/config_schema.hpp"
 #include "trellis/experiment/prepare.hpp"
 #include "trellis/experiment/run_record.hpp"
 #include "trellis/experiment/scoring.hpp"
@@ -78,6 +79,7 @@ RunResult run(const toml::table& config, const plugin::PluginHost& host, const R
   const auto start = Clock::now();
   const std::string started_at = utc_now();
   const fs::path& dir = options.run_dir;
+  check_config(config, host);  // top level, device, [eval], [split]: before any data is loaded
   const eval::EvalSettings eval = eval::parse_eval_settings(config);
   // Metrics first: a misspelt metric fails before any data is loaded.
   const auto metrics = eval::create_metrics(host, eval.metrics);

@@ -36,11 +36,18 @@ void register_splitters(sdk::Registrar& r) {
       "simulation", "GEARS simulation split: unseen genes, combo_seen0/1/2 test subgroups, val by the same draw",
       sdk::OptionSchema{}
           .add("train_gene_fraction", 0.75, "fraction of perturbed genes (singles and combos) drawn as seen")
+          .greater_than(0)
+          .max(1)
           .add("combo_seen2_fraction", 0.25, "fraction of combinations with 2 seen genes held out as test")
+          .range(0, 1)
           .add("validation", true, "carve a validation set from the training part by the same procedure")
           .add("val_train_gene_fraction", 0.9, "seen-gene fraction of the validation draw")
+          .greater_than(0)
+          .max(1)
           .add("val_combo_seen2_fraction", 0.1, "combo_seen2 fraction of the validation draw")
-          .add("seen_rule", "trained", kSeenHelp),
+          .range(0, 1)
+          .add("seen_rule", "trained", kSeenHelp)
+          .choices({"trained", "drawn"}),
       [](const sdk::Options& o) {
         SimulationOptions s;
         s.train_gene_fraction = o.get_double("train_gene_fraction");
@@ -54,7 +61,10 @@ void register_splitters(sdk::Registrar& r) {
   r.add<sdk::Splitter>("single", "Hold out a fraction of single-gene perturbations (unseen_single)",
                  sdk::OptionSchema{}
                      .add("test_fraction", 0.1, "fraction of single-perturbation genes held out as test")
-                     .add("val_fraction", 0.1, "fraction of the remaining single genes used for validation"),
+                     .greater_than(0)
+                     .max(1)
+                     .add("val_fraction", 0.1, "fraction of the remaining single genes used for validation")
+                     .range(0, 1),
                  [](const sdk::Options& o) {
                    const double t = o.get_double("test_fraction"), v = o.get_double("val_fraction");
                    return make([t, v](const auto& c, std::uint64_t seed) { return single_split(c, seed, t, v); });
@@ -63,8 +73,9 @@ void register_splitters(sdk::Registrar& r) {
     sdk::OptionSchema schema;
     if (k < 2) schema.add("train_gene_fraction", 0.75, "fraction of perturbed genes drawn as seen");
     else schema.add("combo_seen2_fraction", 0.25, "fraction of combinations held out as test");
-    schema.add("val_fraction", 0.1, "fraction of the training conditions used for validation");
-    schema.add("seen_rule", "trained", kSeenHelp);
+    schema.greater_than(0).max(1);
+    schema.add("val_fraction", 0.1, "fraction of the training conditions used for validation").range(0, 1);
+    schema.add("seen_rule", "trained", kSeenHelp).choices({"trained", "drawn"});
     r.add<sdk::Splitter>("combo_seen" + std::to_string(k),
                    "Test only combinations with " + std::to_string(k) + " seen gene(s)", schema,
                    [k](const sdk::Options& o) {
@@ -77,16 +88,19 @@ void register_splitters(sdk::Registrar& r) {
                    });
   }
   r.add<sdk::Splitter>("custom", "Train / val / test condition lists read from a TOML file",
-                 sdk::OptionSchema{}.require("file", sdk::OptionType::string,
+                 sdk::OptionSchema{}.require("file", sdk::OptionType::path,
                                              "TOML file with arrays train, val, test (and optional [subgroups])"),
                  [](const sdk::Options& o) {
-                   const std::string file = o.get_string("file");
+                   const std::string file = o.get_path("file");
                    return make([file](const auto& c, std::uint64_t) { return custom_split(c, file); });
                  });
   r.add<sdk::Splitter>("doubles", "Ahlmann-Eltze: all singles + part of the doubles train, the other doubles test",
                  sdk::OptionSchema{}
                      .add("test_fraction", 0.5, "fraction of the combinations held out as test")
-                     .add("val_fraction", 0.0, "fraction of the training combinations used for validation"),
+                     .greater_than(0)
+                     .max(1)
+                     .add("val_fraction", 0.0, "fraction of the training combinations used for validation")
+                     .range(0, 1),
                  [](const sdk::Options& o) {
                    const double t = o.get_double("test_fraction"), v = o.get_double("val_fraction");
                    return make([t, v](const auto& c, std::uint64_t seed) { return doubles_split(c, seed, t, v); });

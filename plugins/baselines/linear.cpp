@@ -55,10 +55,7 @@ class Linear : public Baseline {
       : Baseline("predictor/linear"),
         dimension_(options.get_int("dimension")),
         ridge_(options.get_double("ridge")),
-        features_(options.get_string("features")) {
-    if (dimension_ < 1) throw options.invalid("dimension", "must be at least 1");
-    if (ridge_ < 0) throw options.invalid("ridge", "must be zero or positive");
-  }
+        features_(options.get_string("features")) {}
 
   sdk::Requirements requirements() const override {
     sdk::Requirements r;
@@ -244,8 +241,9 @@ sdk::OptionSchema linear_options() {
   sdk::OptionSchema schema;
   schema.add("dimension", std::int64_t{10},
              "Number of principal components of the training pseudobulk used as the gene and perturbation "
-             "embedding (ignored when 'features' is set)");
-  schema.add("ridge", 0.1, "Ridge penalty lambda of the closed-form solution for K");
+             "embedding (ignored when 'features' is set)")
+      .min(1);
+  schema.add("ridge", 0.1, "Ridge penalty lambda of the closed-form solution for K").min(0);
   schema.add("features", "",
              "Name of an encoder output [universe genes, d] to use as the gene and perturbation embedding "
              "instead of PCA (covers perturbed genes that are not measured); empty = PCA");

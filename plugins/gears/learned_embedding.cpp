@@ -38,13 +38,11 @@ class LearnedEmbedding : public sdk::FeatureEncoder {
 }  // namespace
 
 sdk::OptionSchema learned_embedding_options() {
-  return sdk::OptionSchema{}.add("dim", std::int64_t{64}, "columns of the table (embedding width)");
+  return sdk::OptionSchema{}.add("dim", std::int64_t{64}, "columns of the table (embedding width)").min(1);
 }
 
 std::shared_ptr<sdk::FeatureEncoder> make_learned_embedding(const sdk::Options& options) {
-  const std::int64_t dim = options.get_int("dim");
-  if (dim < 1) throw options.invalid("dim", "must be at least 1, got " + std::to_string(dim));
-  return std::make_shared<LearnedEmbedding>(dim);
+  return std::make_shared<LearnedEmbedding>(options.get_int("dim"));
 }
 
 }  // namespace trellis::gears

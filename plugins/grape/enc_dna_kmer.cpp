@@ -73,16 +73,10 @@ class DnaKmer : public sdk::FeatureEncoder {
       : k_(options.get_int("k")),
         dim_(options.get_int("dim")),
         transform_(options.get_string("transform")),
-        sequences_file_(options.get_string("sequences_file")),
+        sequences_file_(options.get_path("sequences_file")),
         seed_(options.get_int("seed")),
         power_iterations_(options.get_int("power_iterations")),
-        missing_flag_(options.get_bool("missing_flag")) {
-    if (k_ < 1 || k_ > kMaxK) throw options.invalid("k", "must be between 1 and " + std::to_string(kMaxK));
-    if (dim_ < 1) throw options.invalid("dim", "must be at least 1");
-    if (power_iterations_ < 0) throw options.invalid("power_iterations", "must be 0 or more");
-    if (transform_ != "frequency" && transform_ != "log")
-      throw options.invalid("transform", "unknown transform '" + transform_ + "'; use \"frequency\" or \"log\"");
-  }
+        missing_flag_(options.get_bool("missing_flag")) {}
 
   at::Tensor encode(const sdk::BuildContext& context) override {
     const sdk::GeneTable& genes = context.gene_table();
@@ -196,18 +190,21 @@ std::vector<std::pair<std::int64_t, std::int64_t>> canonical_kmer_counts(const s
 
 sdk::OptionSchema dna_kmer_options() {
   sdk::OptionSchema s;
-  s.add("k", std::int64_t{4}, "k-mer length (1-12); a k-mer and its reverse complement count as one");
-  s.add("dim", std::int64_t{64}, "output dimension (SVD components; zero columns beyond the number of k-mers)");
+  s.add("k", std::int64_t{4}, "k-mer length (1-12); a k-mer and its reverse complement count as one")
+      .range(1, kMaxK);
+  s.add("dim", std::int64_t{64}, "output dimension (SVD components; zero columns beyond the number of k-mers)").min(1);
   s.add("transform", "frequency",
         "per-gene k-mer values: \"frequency\" (count / the gene's k-mer total) or \"log\" (ln(1 + frequency * "
-        "number of canonical k-mers))");
-  s.add("sequences_file", "",
+        "number of canonical k-mers))")
+      .choices({"frequency", "log"});
+  s.add_path("sequences_file", "",
         "FASTA or TSV (id<TAB>sequence) keyed by gene symbol, Ensembl id or EPD promoter id (SYMBOL_N); a "
         "gene's sequences are joined. Empty: each gene's annotated sequence (its EPD promoter)");
-  s.add("seed", std::int64_t{-1}, "seed of the randomized SVD; -1: the run's seed");
+  s.add("seed", std::int64_t{-1}, "seed of the randomized SVD; -1: the run's seed").min(-1);
   s.add("power_iterations", std::int64_t{4},
         "power iterations of the randomized SVD: more = more accurate trailing components, each costs two "
-        "passes over the matrix");
+        "passes over the matrix")
+      .min(0);
   s.add("missing_flag", true, "append a column that is 1 for genes without sequence (their row is zero)");
   return s;
 }

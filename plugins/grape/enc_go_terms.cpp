@@ -36,21 +36,13 @@ class GoTerms : public sdk::FeatureEncoder {
   explicit GoTerms(const sdk::Options& options)
       : dim_(options.get_int("dim")),
         ontologies_(options.get_strings("ontologies")),
-        go_terms_file_(options.get_string("go_terms_file")),
+        go_terms_file_(options.get_path("go_terms_file")),
         min_genes_(options.get_int("min_genes")),
         weighting_(options.get_string("weighting")),
         seed_(options.get_int("seed")),
         power_iterations_(options.get_int("power_iterations")),
         missing_flag_(options.get_bool("missing_flag")) {
-    if (dim_ < 1) throw options.invalid("dim", "must be at least 1");
-    if (power_iterations_ < 0) throw options.invalid("power_iterations", "must be 0 or more");
-    if (min_genes_ < 1) throw options.invalid("min_genes", "must be at least 1");
-    if (weighting_ != "binary" && weighting_ != "tfidf")
-      throw options.invalid("weighting", "unknown weighting '" + weighting_ + "'; use \"binary\" or \"tfidf\"");
     if (ontologies_.empty()) throw options.invalid("ontologies", "must name at least one of BP, CC, MF");
-    for (const auto& o : ontologies_)
-      if (std::find(kOntologies.begin(), kOntologies.end(), o) == kOntologies.end())
-        throw options.invalid("ontologies", "unknown ontology '" + o + "'; use BP, CC or MF");
     filter_ = std::set<std::string>(ontologies_.begin(), ontologies_.end()).size() < kOntologies.size();
     if (filter_ && go_terms_file_.empty())
       throw options.invalid("ontologies",
@@ -154,18 +146,20 @@ class GoTerms : public sdk::FeatureEncoder {
 
 sdk::OptionSchema go_terms_options() {
   sdk::OptionSchema s;
-  s.add("dim", std::int64_t{64}, "output dimension (SVD components; zero columns beyond the matrix rank)");
-  s.add("ontologies", kOntologies, "GO ontologies whose terms count: any of BP, CC, MF");
-  s.add("go_terms_file", "",
+  s.add("dim", std::int64_t{64}, "output dimension (SVD components; zero columns beyond the matrix rank)").min(1);
+  s.add("ontologies", kOntologies, "GO ontologies whose terms count: any of BP, CC, MF").choices(kOntologies);
+  s.add_path("go_terms_file", "",
         "GO term table (columns go_id, ontology, term), needed when ontologies is not all three, e.g. "
         "\"${TRELLIS_DATA_DIR}/genes/go_terms.tsv.gz\"");
-  s.add("min_genes", std::int64_t{2}, "drop GO terms held by fewer universe genes");
+  s.add("min_genes", std::int64_t{2}, "drop GO terms held by fewer universe genes").min(1);
   s.add("weighting", "binary",
-        "\"binary\" (1 per annotation) or \"tfidf\" (idf-weighted, rows scaled to unit length)");
-  s.add("seed", std::int64_t{-1}, "seed of the randomized SVD; -1: the run's seed");
+        "\"binary\" (1 per annotation) or \"tfidf\" (idf-weighted, rows scaled to unit length)")
+      .choices({"binary", "tfidf"});
+  s.add("seed", std::int64_t{-1}, "seed of the randomized SVD; -1: the run's seed").min(-1);
   s.add("power_iterations", std::int64_t{4},
         "power iterations of the randomized SVD: more = more accurate trailing components, each costs two "
-        "passes over the matrix");
+        "passes over the matrix")
+      .min(0);
   s.add("missing_flag", true, "append a column that is 1 for genes without (kept) GO terms (their row is zero)");
   return s;
 }

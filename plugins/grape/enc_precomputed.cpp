@@ -154,8 +154,8 @@ Table read_tensor_table(const std::string& path, const std::string& keys_path) {
 class Precomputed : public sdk::FeatureEncoder {
  public:
   explicit Precomputed(const sdk::Options& options)
-      : file_(options.get_string("file")),
-        keys_(options.get_string("keys")),
+      : file_(options.get_path("file")),
+        keys_(options.get_path("keys")),
         missing_flag_(options.get_bool("missing_flag")) {
     if (file_.empty()) throw options.invalid("file", "must name a .tsv, .tsv.gz, .csv or .pt file");
   }
@@ -220,10 +220,10 @@ class Precomputed : public sdk::FeatureEncoder {
 
 sdk::OptionSchema precomputed_options() {
   sdk::OptionSchema s;
-  s.require("file", sdk::OptionType::string,
+  s.require("file", sdk::OptionType::path,
             "embedding file: .tsv/.tsv.gz/.txt (key<TAB>values, optional header), .csv/.csv.gz, or .pt (a 2-D "
             "tensor from torch.save / torch::save, with 'keys'); keys are symbols, Ensembl or Entrez ids");
-  s.add("keys", "", "for a .pt file: text file with one gene key per line, line i naming tensor row i");
+  s.add_path("keys", "", "for a .pt file: text file with one gene key per line, line i naming tensor row i");
   s.add("missing_flag", true, "append a column that is 1 for genes absent from the file (their row is zero)");
   return s;
 }

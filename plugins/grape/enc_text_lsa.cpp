@@ -73,15 +73,11 @@ class TextLsa : public sdk::FeatureEncoder {
         min_df_(options.get_int("min_df")),
         bigrams_(options.get_bool("bigrams")),
         stop_words_(options.get_bool("stop_words")),
-        go_terms_file_(options.get_string("go_terms_file")),
-        corpus_file_(options.get_string("corpus_file")),
+        go_terms_file_(options.get_path("go_terms_file")),
+        corpus_file_(options.get_path("corpus_file")),
         seed_(options.get_int("seed")),
         power_iterations_(options.get_int("power_iterations")),
-        missing_flag_(options.get_bool("missing_flag")) {
-    if (dim_ < 1) throw options.invalid("dim", "must be at least 1");
-    if (power_iterations_ < 0) throw options.invalid("power_iterations", "must be 0 or more");
-    if (min_df_ < 1) throw options.invalid("min_df", "must be at least 1 (a count of documents)");
-  }
+        missing_flag_(options.get_bool("missing_flag")) {}
 
   at::Tensor encode(const sdk::BuildContext& context) override {
     const auto start = std::chrono::steady_clock::now();
@@ -187,20 +183,21 @@ class TextLsa : public sdk::FeatureEncoder {
 
 sdk::OptionSchema text_lsa_options() {
   sdk::OptionSchema s;
-  s.add("dim", std::int64_t{256}, "output dimension (SVD components; zero columns beyond the TF-IDF rank)");
-  s.add("min_df", std::int64_t{2}, "keep words and bigrams that occur in at least this many documents");
+  s.add("dim", std::int64_t{256}, "output dimension (SVD components; zero columns beyond the TF-IDF rank)").min(1);
+  s.add("min_df", std::int64_t{2}, "keep words and bigrams that occur in at least this many documents").min(1);
   s.add("bigrams", true, "add word bigrams to the unigrams");
   s.add("stop_words", true, "drop English stop words (scikit-learn's list) before forming bigrams");
-  s.add("go_terms_file", "",
+  s.add_path("go_terms_file", "",
         "GO term table (go_id, ontology, term) whose term names describe genes without a RefSeq summary, e.g. "
         "\"${TRELLIS_DATA_DIR}/genes/go_terms.tsv.gz\"; empty: such genes get their short name only");
-  s.add("corpus_file", "",
+  s.add_path("corpus_file", "",
         "optional symbol<TAB>text file (plain or .gz) to fit the vocabulary, idf and SVD on; the universe is then "
         "projected onto its components");
-  s.add("seed", std::int64_t{-1}, "seed of the randomized SVD; -1: the run's seed");
+  s.add("seed", std::int64_t{-1}, "seed of the randomized SVD; -1: the run's seed").min(-1);
   s.add("power_iterations", std::int64_t{4},
         "power iterations of the randomized SVD: more = more accurate trailing components, each costs two "
-        "passes over the matrix");
+        "passes over the matrix")
+      .min(0);
   s.add("missing_flag", true, "append a column that is 1 for genes without usable text (their row is zero)");
   return s;
 }

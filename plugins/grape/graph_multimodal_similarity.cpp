@@ -67,10 +67,6 @@ class MultimodalSimilarity : public sdk::GraphConstructor {
     for (std::size_t i = 0; i < features_.size(); ++i)
       for (std::size_t j = 0; j < i; ++j)
         if (features_[i] == features_[j]) throw options.invalid("features", "lists '" + features_[i] + "' twice");
-    if (modality_threshold_ < -1 || modality_threshold_ > 1) throw options.invalid("modality_threshold", "must be in [-1, 1]");
-    if (threshold_ < 0 || threshold_ > 1) throw options.invalid("threshold", "must be in [0, 1]");
-    if (k_ < 0) throw options.invalid("k", "must be 0 (no cap) or positive");
-    if (block_rows_ < 1) throw options.invalid("block_rows", "must be positive");
   }
 
   sdk::Graph build(const sdk::BuildContext& context) override {
@@ -200,13 +196,15 @@ sdk::OptionSchema multimodal_similarity_options() {
   s.add("fused", true,
         "add a third similarity from the concatenation of the L2-normalised features (GRAPE's fused "
         "representation)");
-  s.add("modality_threshold", 0.6, "each modality's cosine entries below this are zeroed before averaging");
-  s.add("threshold", 0.015, "entries of the row-L2-normalised average below this are zeroed");
-  s.add("k", std::int64_t{50}, "at most this many partners (the strongest) per gene; 0 = no cap");
+  s.add("modality_threshold", 0.6, "each modality's cosine entries below this are zeroed before averaging")
+      .range(-1, 1);
+  s.add("threshold", 0.015, "entries of the row-L2-normalised average below this are zeroed").range(0, 1);
+  s.add("k", std::int64_t{50}, "at most this many partners (the strongest) per gene; 0 = no cap").min(0);
   s.add("self_loops", false, "keep each gene's edge to itself (it counts in the row norm either way)");
   s.add("ignore_last_column", true,
         "drop each feature's last column before the cosine (the encoders' missing-modality flag)");
-  s.add("block_rows", std::int64_t{1024}, "genes per row block (memory: a few block_rows x G float matrices)");
+  s.add("block_rows", std::int64_t{1024}, "genes per row block (memory: a few block_rows x G float matrices)")
+      .min(1);
   return s;
 }
 

@@ -52,16 +52,12 @@ class BiotypeRelations : public sdk::RelationTyper {
       : directed_(options.get_bool("directed")),
         min_fraction_(options.get_double("min_fraction")),
         min_edges_(options.get_int("min_edges")) {
-    const std::string classes = options.get_string("classes");
-    if (classes == "binary")
-      classes_ = {"C", "N"};
-    else if (classes == "fine")
+    const std::string classes = options.get_string("classes");  // "binary" or "fine" (declared choices)
+    fine_ = classes == "fine";
+    if (fine_)
       classes_ = {"protein_coding", "lncRNA", "miRNA", "sno/snRNA", "pseudogene", "other"};
     else
-      throw options.invalid("classes", "must be \"binary\" or \"fine\", not '" + classes + "'");
-    fine_ = classes == "fine";
-    if (min_fraction_ < 0 || min_fraction_ > 1) throw options.invalid("min_fraction", "must be in [0, 1]");
-    if (min_edges_ < 0) throw options.invalid("min_edges", "must be >= 0");
+      classes_ = {"C", "N"};
 
     const auto c = static_cast<std::int64_t>(classes_.size());
     for (std::int64_t a = 0; a < c; ++a)
@@ -229,16 +225,19 @@ sdk::OptionSchema biotype_relations_options() {
   s.add("classes", "binary",
         "\"binary\": C = protein_coding, N = any other biotype (relations C-C, C-N, N-N); \"fine\": "
         "protein_coding, lncRNA, miRNA, sno/snRNA, pseudogene, other (relations named like "
-        "\"protein_coding-lncRNA\", rare pairs merged into \"other\")");
+        "\"protein_coding-lncRNA\", rare pairs merged into \"other\")")
+      .choices({"binary", "fine"});
   s.add("directed", false,
         "keep source -> target order: C-N and N-C are different relations (default: C-N covers both)");
   s.add("types", std::vector<std::string>{},
         "relation types to keep (edges of other types are dropped; fine: they go to \"other\" when it is listed); "
         "empty = every type present");
-  s.add("min_fraction", 0.01, "fine: a pair type with fewer than this fraction of the edges merges into \"other\"");
+  s.add("min_fraction", 0.01, "fine: a pair type with fewer than this fraction of the edges merges into \"other\"")
+      .range(0, 1);
   s.add("min_edges", std::int64_t{0},
         "fine: a pair type with fewer edges than this merges into \"other\" (the larger of this and min_fraction "
-        "applies)");
+        "applies)")
+      .min(0);
   return s;
 }
 

@@ -33,14 +33,12 @@ namespace {
 constexpr const char* kWho = "encoder/torchscript_dna";
 
 DnaTokenizer::Mode parse_mode(const sdk::Options& options) {
-  const std::string tokens = options.get_string("tokens");
-  if (tokens == "char") return DnaTokenizer::Mode::chars;
-  if (tokens == "kmer") return DnaTokenizer::Mode::kmer;
-  throw options.invalid("tokens", "is \"" + tokens + "\"; use \"char\" (one token per base) or \"kmer\"");
+  // The schema's choices() admit only "char" and "kmer".
+  return options.get_string("tokens") == "char" ? DnaTokenizer::Mode::chars : DnaTokenizer::Mode::kmer;
 }
 
 Vocab vocab_of(const sdk::Options& options) {
-  const std::string path = options.get_string("vocab");
+  const std::string path = options.get_path("vocab");
   if (!path.empty()) return Vocab::read(path, kWho);
   if (parse_mode(options) == DnaTokenizer::Mode::kmer)
     throw options.invalid("vocab", "is required with tokens = \"kmer\": set it to the model's vocab.txt");
@@ -50,12 +48,12 @@ Vocab vocab_of(const sdk::Options& options) {
 class TorchScriptDna : public sdk::FeatureEncoder {
  public:
   TorchScriptDna(const sdk::Options& options)
-      : model_(options.get_string("model"), kWho),
+      : model_(options.get_path("model"), kWho),
         tokenizer_(vocab_of(options), parse_mode(options), options.get_int("k"), options.get_bool("add_special_tokens"),
                    options.get_int("max_length"), kWho),
         pooling_(parse_pooling(options.get_string("pooling"), kWho)),
         batch_size_(options.get_int("batch_size")),
-        sequences_file_(options.get_string("sequences_file")) {}
+        sequences_file_(options.get_path("sequences_file")) {}
 
   at::Tensor encode(const sdk::BuildContext& context) override {
     const sdk::GeneTable& genes = context.gene_table();
@@ -95,7 +93,7 @@ class TorchScriptDna : public sdk::FeatureEncoder {
 
 sdk::OptionSchema options() {
   return sdk::OptionSchema{}
-      .require("model", sdk::OptionType::string,
+      .require("model", sdk::OptionType::path,
                "path of the TorchScript DNA language model (.pt; torch.jit.trace or torch.jit.script, then save). "
                "Called as forward(input_ids [B, L] int64, attention_mask [B, L] int64) (1 = token, 0 = padding "
                "with [PAD]; a forward taking only input_ids gets only those); returns [B, L, H] token states "
@@ -103,36 +101,35 @@ sdk::OptionSchema options() {
       .add("tokens", "char",
            "\"char\": one token per base; \"kmer\": non-overlapping k-mers from the sequence start, a k-mer the "
            "vocabulary lacks (e.g. with N) and a last piece shorter than k as single bases")
+      .choices({"char", "kmer"})
       .add("k", std::int64_t{6}, "k-mer length with tokens = \"kmer\"")
-      .add("vocab", "",
+      .min(1)
+      .add_path("vocab", "",
            "the model's vocab.txt (one token per line, id = line number; needs [PAD], and [CLS]/[SEP] with "
            "add_special_tokens). Empty: built-in ids [PAD]=0 [CLS]=1 [SEP]=2 A=3 C=4 G=5 T=6 N=7 (char tokens "
            "only)")
       .add("max_length", std::int64_t{512},
            "tokens per gene including [CLS]/[SEP]; longer sequences keep their start")
+      .min(1)
       .add("pooling", "mean",
            "\"mean\": average over the non-padding tokens (special tokens included); \"cls\": the first "
            "position ([CLS] with add_special_tokens). Ignored when the model returns [B, H]")
+      .choices({"mean", "cls"})
       .add("add_special_tokens", true, "frame each sequence as [CLS] ... [SEP]")
       .add("batch_size", std::int64_t{16}, "genes per forward call")
-      .add("sequences_file", "",
+      .min(1)
+      .add_path("sequences_file", "",
            "FASTA ('>GENE' headers) or TSV ('GENE<tab>SEQUENCE', optional header) keyed by gene symbol, "
            "Ensembl id or EPD promoter id (SYMBOL_N; a gene's several sequences are joined with N), plain or gzip; when set it replaces the annotation's promoters (Gene::sequence) and genes "
            "missing from it get a zero row and the missing flag");
 }
 
 std::shared_ptr<sdk::FeatureEncoder> make(const sdk::Options& options) {
-  parse_mode(options);
   const bool special = options.get_bool("add_special_tokens");
   const std::int64_t max_length = options.get_int("max_length");
-  if (max_length < (special ? 3 : 1))
-    throw options.invalid("max_length", std::string("must be at least ") + (special ? "3 ([CLS], one base, [SEP])" : "1") +
-                                            ", got " + std::to_string(max_length));
-  if (options.get_int("k") < 1) throw options.invalid("k", "must be at least 1, got " + std::to_string(options.get_int("k")));
-  if (options.get_int("batch_size") < 1)
-    throw options.invalid("batch_size", "must be at least 1, got " + std::to_string(options.get_int("batch_size")));
-  const std::string pooling = options.get_string("pooling");
-  if (pooling != "cls" && pooling != "mean") throw options.invalid("pooling", "is \"" + pooling + "\"; use \"cls\" or \"mean\"");
+  // Cross-option: the declared minimum is 1; [CLS] and [SEP] need two more.
+  if (special && max_length < 3)
+    throw options.invalid("max_length", "must be at least 3 with add_special_tokens = true ([CLS], one base, [SEP])");
   return std::make_shared<TorchScriptDna>(options);
 }
 

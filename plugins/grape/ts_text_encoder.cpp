@@ -26,8 +26,8 @@ constexpr const char* kWho = "encoder/torchscript_text";
 class TorchScriptText : public sdk::FeatureEncoder {
  public:
   TorchScriptText(const sdk::Options& options)
-      : model_(options.get_string("model"), kWho),
-        tokenizer_(Vocab::read(options.get_string("vocab"), kWho), options.get_bool("lower_case"), kWho),
+      : model_(options.get_path("model"), kWho),
+        tokenizer_(Vocab::read(options.get_path("vocab"), kWho), options.get_bool("lower_case"), kWho),
         max_length_(options.get_int("max_length")),
         pooling_(parse_pooling(options.get_string("pooling"), kWho)),
         batch_size_(options.get_int("batch_size")) {}
@@ -60,30 +60,26 @@ class TorchScriptText : public sdk::FeatureEncoder {
 
 sdk::OptionSchema options() {
   return sdk::OptionSchema{}
-      .require("model", sdk::OptionType::string,
+      .require("model", sdk::OptionType::path,
                "path of the TorchScript model (.pt; torch.jit.trace or torch.jit.script, then save). Called as "
                "forward(input_ids [B, L] int64, attention_mask [B, L] int64) (1 = token, 0 = padding with [PAD]); "
                "returns [B, L, H] token states (pooled) or [B, H] (used as is), bare, first in a tuple or "
                "\"last_hidden_state\" of a dict")
-      .require("vocab", sdk::OptionType::string,
+      .require("vocab", sdk::OptionType::path,
                "the model's vocab.txt: one WordPiece token per line, id = line number; must hold [CLS], [SEP], "
                "[PAD] and [UNK]")
       .add("lower_case", true, "lower-case and strip accents before WordPiece (true for uncased BERT models)")
       .add("max_length", std::int64_t{512}, "tokens per gene including [CLS] and [SEP]; longer texts are truncated")
+      .min(3)
       .add("pooling", "cls",
            "\"cls\": the [CLS] token's vector; \"mean\": average over the non-padding tokens ([CLS] and [SEP] "
            "included). Ignored when the model returns [B, H]")
-      .add("batch_size", std::int64_t{16}, "genes per forward call");
+      .choices({"cls", "mean"})
+      .add("batch_size", std::int64_t{16}, "genes per forward call")
+      .min(1);
 }
 
 std::shared_ptr<sdk::FeatureEncoder> make(const sdk::Options& options) {
-  if (options.get_int("max_length") < 3)
-    throw options.invalid("max_length", "must be at least 3 ([CLS], one token, [SEP]), got " +
-                                            std::to_string(options.get_int("max_length")));
-  if (options.get_int("batch_size") < 1)
-    throw options.invalid("batch_size", "must be at least 1, got " + std::to_string(options.get_int("batch_size")));
-  const std::string pooling = options.get_string("pooling");
-  if (pooling != "cls" && pooling != "mean") throw options.invalid("pooling", "is \"" + pooling + "\"; use \"cls\" or \"mean\"");
   return std::make_shared<TorchScriptText>(options);
 }
 

@@ -42,11 +42,7 @@ constexpr std::int64_t kMaxRowsPerBlock = 4096;
 class Coexpression : public sdk::GraphConstructor {
  public:
   explicit Coexpression(const sdk::Options& options)
-      : threshold_(options.get_double("threshold")), k_(options.get_int("k")), block_genes_(options.get_int("block_genes")) {
-    if (k_ < 1) throw options.invalid("k", "must be at least 1");
-    if (block_genes_ < 0) throw options.invalid("block_genes", "must be 0 (automatic) or positive");
-    if (threshold_ < 0 || threshold_ >= 1) throw options.invalid("threshold", "must be in [0, 1)");
-  }
+      : threshold_(options.get_double("threshold")), k_(options.get_int("k")), block_genes_(options.get_int("block_genes")) {}
 
   sdk::Graph build(const sdk::BuildContext& context) override {
     const sdk::Screen& screen = context.require_screen("graph/coexpression");
@@ -193,11 +189,12 @@ class Coexpression : public sdk::GraphConstructor {
 
 sdk::OptionSchema coexpression_options() {
   sdk::OptionSchema s;
-  s.add("threshold", 0.4, "keep pairs with |Pearson r| > threshold");
-  s.add("k", std::int64_t{20}, "partners kept per gene (the most correlated)");
+  s.add("threshold", 0.4, "keep pairs with |Pearson r| > threshold").min(0).less_than(1);
+  s.add("k", std::int64_t{20}, "partners kept per gene (the most correlated)").min(1);
   s.add("block_genes", std::int64_t{0},
         "genes per column block of the correlation matrix (one pass over the cells each); 0 chooses it "
-        "from a 128 MB budget");
+        "from a 128 MB budget")
+      .min(0);
   return s;
 }
 

@@ -56,16 +56,10 @@ class GoSimilarity : public sdk::GraphConstructor {
       : threshold_(options.get_double("threshold")),
         k_(options.get_int("k")),
         ontologies_(options.get_strings("ontologies")),
-        go_terms_file_(options.get_string("go_terms_file")),
+        go_terms_file_(options.get_path("go_terms_file")),
         list_missing_(options.get_bool("list_missing")) {
-    if (k_ < 1) throw options.invalid("k", "must be at least 1");
     if (ontologies_.empty()) throw options.invalid("ontologies", "must name at least one of BP, CC, MF");
-    std::set<std::string> chosen;
-    for (const auto& o : ontologies_) {
-      if (std::find(kOntologies.begin(), kOntologies.end(), o) == kOntologies.end())
-        throw options.invalid("ontologies", "unknown ontology '" + o + "'; use BP, CC or MF");
-      chosen.insert(o);
-    }
+    const std::set<std::string> chosen(ontologies_.begin(), ontologies_.end());
     filter_ = chosen.size() < kOntologies.size();
     if (filter_ && go_terms_file_.empty())
       throw options.invalid("ontologies",
@@ -183,9 +177,9 @@ class GoSimilarity : public sdk::GraphConstructor {
 sdk::OptionSchema go_similarity_options() {
   sdk::OptionSchema s;
   s.add("threshold", 0.1, "keep pairs with Jaccard similarity > threshold");
-  s.add("k", std::int64_t{20}, "partners kept per gene (the most similar)");
-  s.add("ontologies", kOntologies, "GO ontologies whose terms count: any of BP, CC, MF");
-  s.add("go_terms_file", "",
+  s.add("k", std::int64_t{20}, "partners kept per gene (the most similar)").min(1);
+  s.add("ontologies", kOntologies, "GO ontologies whose terms count: any of BP, CC, MF").choices(kOntologies);
+  s.add_path("go_terms_file", "",
         "GO term table (columns go_id, ontology), needed when ontologies is not all three, e.g. "
         "\"${TRELLIS_DATA_DIR}/genes/go_terms.tsv.gz\"");
   s.add("list_missing", false, "name every perturbed gene without GO terms, not just the first few");

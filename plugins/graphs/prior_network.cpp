@@ -51,7 +51,7 @@ enum class Sign { activation, repression, unknown };
 class PriorNetwork : public sdk::GraphConstructor {
  public:
   explicit PriorNetwork(const sdk::Options& options)
-      : file_(options.get_string("file")),
+      : file_(options.get_path("file")),
         source_column_(options.get_string("source_column")),
         target_column_(options.get_string("target_column")),
         sign_column_(options.get_string("sign_column")),
@@ -63,8 +63,6 @@ class PriorNetwork : public sdk::GraphConstructor {
     if (file_.empty()) throw options.invalid("file", "must name the network file");
     if (source_column_.empty()) throw options.invalid("source_column", "must name a column");
     if (target_column_.empty()) throw options.invalid("target_column", "must name a column");
-    if (sign_ != "any" && sign_ != "activation" && sign_ != "repression")
-      throw options.invalid("sign", "must be any, activation or repression, not '" + sign_ + "'");
     if ((sign_ != "any" || signed_weights_) && sign_column_.empty())
       throw options.invalid(sign_ != "any" ? "sign" : "signed_weights", "needs sign_column");
     if (!confidence_column_.empty() && confidence_keep_.empty())
@@ -200,7 +198,7 @@ class PriorNetwork : public sdk::GraphConstructor {
 
 sdk::OptionSchema prior_network_options() {
   sdk::OptionSchema s;
-  s.require("file", sdk::OptionType::string,
+  s.require("file", sdk::OptionType::path,
             "network TSV (plain or .gz) with a header row, e.g. \"${TRELLIS_DATA_DIR}/networks/dorothea_hs.tsv.gz\"");
   s.add("source_column", "tf", "column of the source (regulator) gene");
   s.add("target_column", "target", "column of the target gene");
@@ -210,7 +208,8 @@ sdk::OptionSchema prior_network_options() {
   s.add("weight_column", "", "column of numeric edge weights; \"\" for weight 1");
   s.add("confidence_column", "confidence", "column of a confidence level; \"\" to keep every edge");
   s.add("confidence_keep", std::vector<std::string>{"A", "B", "C"}, "confidence levels kept");
-  s.add("sign", "any", "which edges to keep: any, activation or repression");
+  s.add("sign", "any", "which edges to keep: any, activation or repression")
+      .choices({"any", "activation", "repression"});
   s.add("signed_weights", false, "multiply each weight by its sign (+1, -1, 0 when unknown)");
   return s;
 }

@@ -139,33 +139,27 @@ class Mmd : public sdk::Metric {
   double gamma_;
 };
 
-std::int64_t max_cells_of(const sdk::Options& o) {
-  const std::int64_t m = o.get_int("max_cells");
-  if (m < 2) throw o.invalid("max_cells", "must be at least 2");
-  return m;
-}
-
 }  // namespace
 
 void register_distribution(sdk::Registrar& r) {
   r.add<sdk::Metric>("e_distance",
                "Energy distance between predicted and observed cells (Euclidean); only for predictors that "
                "sample cells (lower is better)",
-               sdk::OptionSchema{}.add("max_cells", std::int64_t{500},
-                                       "cells used per side at most (a fixed-seed random subset)"),
-               [](const sdk::Options& o) { return std::make_shared<EDistance>(max_cells_of(o)); });
+               sdk::OptionSchema{}
+                   .add("max_cells", std::int64_t{500}, "cells used per side at most (a fixed-seed random subset)")
+                   .min(2),
+               [](const sdk::Options& o) { return std::make_shared<EDistance>(o.get_int("max_cells")); });
   r.add<sdk::Metric>("mmd",
                "Squared MMD with an RBF kernel between predicted and observed cells (biased estimate); only for "
                "predictors that sample cells (lower is better)",
                sdk::OptionSchema{}
                    .add("max_cells", std::int64_t{500}, "cells used per side at most (a fixed-seed random subset)")
+                   .min(2)
                    .add("gamma", 0.0,
                         "kernel width in exp(-gamma |a-b|^2); 0 = median heuristic 1/(2 median^2) over pooled "
-                        "pairwise distances"),
-               [](const sdk::Options& o) {
-                 if (o.get_double("gamma") < 0) throw o.invalid("gamma", "must be >= 0 (0 = median heuristic)");
-                 return std::make_shared<Mmd>(max_cells_of(o), o.get_double("gamma"));
-               });
+                        "pairwise distances")
+                   .min(0),
+               [](const sdk::Options& o) { return std::make_shared<Mmd>(o.get_int("max_cells"), o.get_double("gamma")); });
 }
 
 }  // namespace trellis::metrics

@@ -58,10 +58,10 @@ void register_pointwise(sdk::Registrar& r) {
                "Ahlmann-Eltze: L2 distance of predicted vs observed pseudobulk over the genes most expressed in "
                "control (lower is better)",
                OptionSchema{}.add("genes", std::int64_t{1000},
-                                  "how many genes, by highest control mean (ties by gene index); all if fewer"),
+                                  "how many genes, by highest control mean (ties by gene index); all if fewer")
+                   .min(1),
                [](const Options& o) {
                  const std::int64_t k = o.get_int("genes");
-                 if (k <= 0) throw o.invalid("genes", "must be positive");
                  return std::make_shared<ProfileMetric>("l2_top1000_control", Genes::top_control,
                                                         static_cast<std::size_t>(k), Space::raw, Score::l2);
                });

@@ -46,6 +46,12 @@ TEST_CASE("cli: plugins list and info", "[cli]") {
   const auto info = run_trellis("plugins info relation/single");
   REQUIRE(info.exit_code == 0);
   CHECK_THAT(info.output, Contains("name (a string) = \"all\"") && Contains("name of the relation"));
+  // Declared constraints and path options are shown.
+  const auto constrained = run_trellis("plugins info graph/coexpression");
+  CHECK_THAT(constrained.output, Contains("threshold (a number) = 0.4, at least 0 and less than 1") &&
+                                     Contains("k (an integer) = 20, at least 1"));
+  const auto paths = run_trellis("plugins info splitter/custom");
+  CHECK_THAT(paths.output, Contains("file (a path), required"));
   const auto plugin = run_trellis("plugins info common");
   CHECK_THAT(plugin.output, Contains("Plugin common 0.1.0") && Contains("gsl/none"));
   const auto typo = run_trellis("plugins info predictor/nochange");
@@ -93,7 +99,7 @@ TEST_CASE("cli: bad configs fail with one line naming the problem, nothing writt
   const auto unknown = dir.write("unknown.toml", "[model.predictor]\ntype = 'no_change'\nhidden = 3\n");
   r = run_trellis("run " + unknown.string() + " --out " + out.string());
   CHECK(r.exit_code == 1);
-  CHECK_THAT(r.output, Contains("unknown option 'hidden' in [model.predictor] (predictor/no_change)"));
+  CHECK_THAT(r.output, Contains("[model.predictor] (predictor/no_change): unknown option 'hidden'"));
   CHECK_FALSE(std::filesystem::exists(out));  // the run directory it created is removed again
 
   const auto wrong_kind = dir.write("kind.toml", "[model.predictor]\ntype = 'gsl/none'\n");
@@ -111,7 +117,34 @@ TEST_CASE("cli: bad configs fail with one line naming the problem, nothing writt
   const auto bad_type = dir.write("badtype.toml", "seed = 1\n[model.relations]\ntype = 'single'\nname = 3\n"
                                                   "[model.predictor]\ntype = 'no_change'\n");
   r = run_trellis("run " + bad_type.string() + " --out " + out.string());
-  CHECK_THAT(r.output, Contains("option 'name' in [model.relations] (relation/single) must be a string, got 3"));
+  CHECK_THAT(r.output, Contains("[model.relations] (relation/single): option 'name' must be a string, got 3"));
+
+  // The top level is checked before anything is loaded or written.
+  const auto typo = dir.write("typo.toml", "seeed = 3\n[model.predictor]\ntype = 'no_change'\n");
+  r = run_trellis("run " + typo.string() + " --out " + out.string());
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.output, StartsWith("trellis: error: the config's top level: unknown option 'seeed'. Did you mean "
+                                  "'seed'?"));
+  CHECK_FALSE(std::filesystem::exists(out));
+  r = run_trellis("run " + smoke + " --set device=cuda --out " + out.string());
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.output, Contains("the config's top level: option 'device' must be \"cpu\" in this build (its LibTorch "
+                                "has no CUDA), got \"cuda\""));
+  CHECK_FALSE(std::filesystem::exists(out));
+  const auto eval = dir.write("eval.toml", "[eval]\nmetric = ['mse']\n[model.predictor]\ntype = 'no_change'\n");
+  r = run_trellis("config print " + eval.string());
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.output, Contains("[eval]: unknown option 'metric'. Did you mean 'metrics'?"));
+  const auto split = dir.write("split.toml", "[split]\ntype = 'single'\ntest_fracton = 0.2\n"
+                                             "[model.predictor]\ntype = 'no_change'\n");
+  r = run_trellis("run " + split.string() + " --out " + out.string());
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.output, Contains("[split] (splitter/single): unknown option 'test_fracton'. Did you mean "
+                                "'test_fraction'?"));
+  CHECK_FALSE(std::filesystem::exists(out));
+  const auto range = dir.write("range.toml", "[model.predictor]\ntype = 'linear'\ndimension = 0\n");
+  r = run_trellis("run " + range.string() + " --out " + out.string());
+  CHECK_THAT(r.output, Contains("[model.predictor] (predictor/linear): option 'dimension' must be at least 1, got 0"));
 }
 
 TEST_CASE("cli: a predictor's requirements are checked before anything is built", "[cli]") {

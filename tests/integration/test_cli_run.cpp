@@ -175,7 +175,7 @@ TEST_CASE("run: bad input fails with a clear error and leaves no run directory",
       {"empty test set", "mean", "[split]\ntype = \"custom\"\nfile = \"empty_split.toml\"\n", "empty test set"},
       {"wrong shape", "mean", "[model.predictor]\ntype = \"predictor/wrong_shape\"\n", "shape"},
       {"NaN prediction", "mean", "[model.predictor]\ntype = \"predictor/nan_output\"\n", "NaN"},
-      {"unknown eval key", "mean", "[eval]\nmetric = [\"mse\"]\n", "[eval]: unknown key 'metric'"},
+      {"unknown eval key", "mean", "[eval]\nmetric = [\"mse\"]\n", "[eval]: unknown option 'metric'. Did you mean 'metrics'?"},
       // The plugin's own message does not name it: the host adds who, where and with which options.
       {"plugin error in fit", "mean",
        "[model.predictor]\ntype = \"predictor/throws_in_fit\"\nmessage = \"no luck\"\n",

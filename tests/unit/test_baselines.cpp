@@ -304,9 +304,9 @@ TEST_CASE("linear baseline failures name the problem", "[baselines]") {
   REQUIRE_THROWS_WITH(too_wide->fit(context),
                       Contains("option 'dimension' = 7 is larger than possible") && Contains("at most 6 components"));
   REQUIRE_THROWS_WITH(make(*host, "linear", json{{"dimension", 0}}),
-                      Contains("option 'dimension' in [model.predictor]") && Contains("must be at least 1 (got 0)"));
+                      Contains("[model.predictor] (predictor/linear): option 'dimension' must be at least 1, got 0"));
   REQUIRE_THROWS_WITH(make(*host, "linear", json{{"ridge", -1.0}}),
-                      Contains("option 'ridge' in [model.predictor]") && Contains("must be zero or positive"));
+                      Contains("[model.predictor] (predictor/linear): option 'ridge' must be at least 0, got -1.0"));
 
   // With PCA only measured genes have an embedding: U alone cannot train K.
   // The fit falls back to control + the mean training delta (here U's own

@@ -299,9 +299,9 @@ TEST_CASE("dna_kmer: errors name the gene, the file and line, and the fix", "[gr
              }),
              Contains("option 'sequences_file' of encoder/dna_kmer: file '" + (dir.path() / "x.fa").string() +
                       "' does not exist"));
-  CHECK_THAT(error_of([] { make("dna_kmer", json{{"k", 13}}); }), Contains("must be between 1 and 12"));
+  CHECK_THAT(error_of([] { make("dna_kmer", json{{"k", 13}}); }), Contains("option 'k' must be between 1 and 12, got 13"));
   CHECK_THAT(error_of([] { make("dna_kmer", json{{"transform", "sqrt"}}); }),
-             Contains("unknown transform 'sqrt'; use \"frequency\" or \"log\""));
+             Contains("option 'transform' must be one of \"frequency\", \"log\", got \"sqrt\""));
 }
 
 // ---------------------------------------------------------------- go_terms
@@ -345,9 +345,9 @@ TEST_CASE("go_terms: binary and tf-idf term profiles by hand", "[grape-encoders]
   CHECK_THAT(error_of([] { make("go_terms", json{{"ontologies", {"BP"}}}); }),
              Contains("selecting ontologies needs the GO term table: set go_terms_file"));
   CHECK_THAT(error_of([] { make("go_terms", json{{"ontologies", {"XX"}}}); }),
-             Contains("unknown ontology 'XX'; use BP, CC or MF"));
+             Contains("option 'ontologies' (element 1) must be one of \"BP\", \"CC\", \"MF\", got \"XX\""));
   CHECK_THAT(error_of([] { make("go_terms", json{{"weighting", "idf"}}); }),
-             Contains("unknown weighting 'idf'; use \"binary\" or \"tfidf\""));
+             Contains("option 'weighting' must be one of \"binary\", \"tfidf\", got \"idf\" (did you mean \"tfidf\"?)"));
 }
 
 // ---------------------------------------------------------------- precomputed

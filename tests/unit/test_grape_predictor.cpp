@@ -383,7 +383,7 @@ TEST_CASE("grape: failure messages", "[grape-predictor]") {
   SECTION("option values out of range") {
     const std::vector<std::pair<json, std::string>> bad = {
         {{{"gat_dropout", 1.0}}, "gat_dropout"},       {{{"kernel_sigma", -0.1}}, "kernel_sigma"},
-        {{{"perturbation", "zero"}}, "unknown mode 'zero'"}, {{{"hidden", 0}}, "hidden"},
+        {{{"perturbation", "zero"}}, "must be one of \"learned\", \"reference\", got \"zero\""}, {{{"hidden", 0}}, "hidden"},
         {{{"modalities", json::array()}}, "modalities"}, {{{"modalities", {"text", "text"}}}, "names 'text' twice"},
         {{{"huber_delta", 0.0}}, "huber_delta"},       {{{"decoder_hidden", {0}}}, "decoder_hidden"},
         {{{"pretrain_epochs", 3}, {"modalities", {"text"}}}, "needs two modalities"},

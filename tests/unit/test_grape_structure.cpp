@@ -429,7 +429,7 @@ TEST_CASE("biotype: failures name the types and the fix", "[grape-structure]") {
   REQUIRE_THROWS_WITH(make_typer(json{{"classes", "fine"}, {"types", {"C-N"}}}),
                       Contains("'C-N', which does not exist for classes = \"fine\"") &&
                           Contains("protein_coding-lncRNA") && Contains("other"));
-  REQUIRE_THROWS_WITH(make_typer(json{{"classes", "coarse"}}), Contains("must be \"binary\" or \"fine\", not 'coarse'"));
+  REQUIRE_THROWS_WITH(make_typer(json{{"classes", "coarse"}}), Contains("option 'classes' must be one of \"binary\", \"fine\", got \"coarse\""));
   // Every edge of an unselected type.
   LogCapture log;
   REQUIRE_THROWS_WITH(make_typer(json{{"types", {"N-N"}}})->assign(biotype_graph(5), genes),

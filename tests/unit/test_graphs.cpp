@@ -185,10 +185,10 @@ TEST_CASE("go_similarity: option and input errors", "[graphs]") {
                                "each); lower k"));
   REQUIRE_THROWS_WITH(make("go_similarity")->build(context), Contains("k = 20 but the universe has only 6 genes"));
   REQUIRE_THROWS_WITH(make("go_similarity", json{{"ontologies", {"BP", "XX"}}}),
-                      Contains("unknown ontology 'XX'; use BP, CC or MF"));
+                      Contains("option 'ontologies' (element 2) must be one of \"BP\", \"CC\", \"MF\", got \"XX\""));
   REQUIRE_THROWS_WITH(make("go_similarity", json{{"ontologies", {"BP"}}}),
                       Contains("set go_terms_file, e.g. \"${TRELLIS_DATA_DIR}/genes/go_terms.tsv.gz\""));
-  REQUIRE_THROWS_WITH(make("go_similarity", json{{"k", 0}}), Contains("must be at least 1"));
+  REQUIRE_THROWS_WITH(make("go_similarity", json{{"k", 0}}), Contains("option 'k' must be at least 1, got 0"));
   REQUIRE_THROWS_WITH(
       make("go_similarity", json{{"k", 2}, {"ontologies", {"BP"}}, {"go_terms_file", "/nonexistent/go.tsv.gz"}})
           ->build(context),
@@ -315,7 +315,7 @@ TEST_CASE("coexpression: errors", "[graphs]") {
   REQUIRE_THROWS_WITH(make("coexpression", json{{"k", 5}})->build(f.context),
                       Contains("graph/coexpression: k = 5 but the screen measures only 5 genes (at most 4 partners "
                                "each); lower k"));
-  REQUIRE_THROWS_WITH(make("coexpression", json{{"threshold", 1.0}}), Contains("must be in [0, 1)"));
+  REQUIRE_THROWS_WITH(make("coexpression", json{{"threshold", 1.0}}), Contains("option 'threshold' must be at least 0 and less than 1, got 1.0"));
   sdk::BuildContext no_screen;
   no_screen.genes = &f.genes;
   REQUIRE_THROWS_WITH(make("coexpression", json{{"k", 2}})->build(no_screen),
@@ -407,7 +407,7 @@ TEST_CASE("prior_network: errors", "[graphs]") {
                                "' does not exist"));
   REQUIRE_THROWS_WITH(make("prior_network", json::object()), Contains("option 'file'"));
   REQUIRE_THROWS_WITH(make("prior_network", json{{"file", net.string()}, {"sign", "both"}}),
-                      Contains("must be any, activation or repression, not 'both'"));
+                      Contains("option 'sign' must be one of \"any\", \"activation\", \"repression\", got \"both\""));
   REQUIRE_THROWS_WITH(make("prior_network", json{{"file", net.string()}, {"sign", "activation"}, {"sign_column", ""}}),
                       Contains("needs sign_column"));
   const auto bad_sign = dir.write("bad.tsv", "tf\tconfidence\ttarget\tmor\nA\tA\tB\tup\n");

@@ -135,14 +135,14 @@ TEST_CASE("create checks options, builds, and wraps plugin exceptions", "[plugin
 
   REQUIRE_THROWS_WITH(host.create<trellis::sdk::Predictor>("alpha_constant",
                                                            json{{"valu", 1}, {"label", "x"}}, "[model.predictor]"),
-                      Contains("unknown option 'valu' in [model.predictor] (predictor/alpha_constant). Did you mean 'value'?"));
+                      Contains("[model.predictor] (predictor/alpha_constant): unknown option 'valu'. Did you mean 'value'?"));
   REQUIRE_THROWS_WITH(host.create<trellis::sdk::Predictor>("alpha_constant", json::object(), "[p]"),
-                      Contains("option 'label' in [p] (predictor/alpha_constant) is required"));
+                      Contains("[p] (predictor/alpha_constant): option 'label' is required"));
   // A component's own validation error comes back as a PluginError naming the plugin.
   REQUIRE_THROWS_WITH(host.create<trellis::sdk::Predictor>("alpha_constant",
                                                            json{{"value", -1}, {"label", "x"}}, "[p]"),
                       Contains("plugin 'test_alpha'") && Contains("predictor/alpha_constant failed to construct") &&
-                          Contains("option 'value' in [p] (predictor/alpha_constant) must not be negative (got -1.0)"));
+                          Contains("[p] (predictor/alpha_constant): option 'value' must not be negative, got -1.0"));
   // A constructor that throws.
   try {
     host.create<trellis::sdk::FeatureEncoder>("alpha_throws", json::object(), "[model.encoders.x]");

@@ -53,10 +53,15 @@ TEST_CASE("condition labels: GEARS and bare styles", "[loader]") {
 
 TEST_CASE("data config options are checked like component options", "[loader]") {
   REQUIRE_THROWS_WITH(data::parse_data_config(json{{"path", "x"}, {"contol_label", "c"}}),
-                      Contains("unknown option 'contol_label' in [data]. Did you mean 'control_label'?"));
-  REQUIRE_THROWS_WITH(data::parse_data_config(json::object()), Contains("option 'path' in [data] is required"));
+                      Contains("[data]: unknown option 'contol_label'. Did you mean 'control_label'?"));
+  REQUIRE_THROWS_WITH(data::parse_data_config(json::object()), Contains("[data]: option 'path' is required"));
   REQUIRE_THROWS_WITH(data::parse_data_config(json{{"path", "x"}, {"perturbation_type", "overexpression"}}),
-                      Contains("option 'perturbation_type' in [data] must be knockout, knockdown, activation or unknown"));
+                      Contains("[data]: option 'perturbation_type' must be knockout, knockdown, activation or unknown"));
+  REQUIRE_THROWS_WITH(data::parse_data_config(json{{"path", "x"}, {"values", "log"}}),
+                      Contains("[data]: option 'values' must be one of \"auto\", \"counts\", \"log_normalised\", "
+                               "got \"log\""));
+  REQUIRE_THROWS_WITH(data::parse_data_config(json{{"path", "x"}, {"hvg", -5}}),
+                      Contains("[data]: option 'hvg' must be at least 0, got -5"));
   CHECK(data::parse_data_config(json{{"path", "/a/b.h5ad"}}).name == "b.h5ad");
 }
 
@@ -229,5 +234,5 @@ TEST_CASE("Papalexi 2021: guide assignment turns raw counts into a knockout scre
   CHECK(loaded.report.values == "counts (normalised to 10,000 per cell + log1p)");
   c["guides"] = json{{"min_cont", 3}};
   REQUIRE_THROWS_WITH(data::load_screen(data::parse_data_config(c), *host),
-                      Contains("unknown option 'min_cont' in [data.guides]. Did you mean 'min_count'?"));
+                      Contains("[data.guides]: unknown option 'min_cont'. Did you mean 'min_count'?"));
 }

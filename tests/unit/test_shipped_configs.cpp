@@ -17,6 +17,7 @@
 #include "trellis/bench/bench_config.hpp"
 #include "trellis/bench/cells.hpp"
 #include "trellis/config/config.hpp"
+#include "trellis/experiment/config_schema.hpp"
 #include "trellis/model/assembly.hpp"
 #include "trellis/sdk/predictor.hpp"
 #include "trellis/train/trainer.hpp"
@@ -43,18 +44,22 @@ void ensure_data_dir_set() {
   if (!std::getenv("TRELLIS_DATA_DIR")) setenv("TRELLIS_DATA_DIR", "/nonexistent/shared/data", 0);
 }
 
-// What `trellis run` checks of a config before it touches data: the model
-// assembles (each component rejects options it does not know) and [train]
-// resolves against the predictor's defaults.
-void check_experiment(const fs::path& file) {
+// What `trellis run` checks of a config before it touches data: its paths
+// resolve, its top level, device, [eval] and [split] pass their schemas, the
+// model assembles (each component rejects options it does not know) and
+// [train] resolves against the predictor's defaults.
+toml::table check_experiment(const fs::path& file) {
   ensure_data_dir_set();
-  const toml::table config = core::config::load(file);
+  const auto& host = test::build_tree_plugins();
+  const toml::table config = core::config::load(file, core::experiment::path_rule(&host));
+  core::experiment::check_config(config, host);
   const auto model = core::model::assemble(config, test::build_tree_plugins());
   if (const auto* neural = dynamic_cast<const sdk::NeuralPredictor*>(model.predictor.get())) {
     const auto* train = config.get_as<toml::table>("train");
     core::train::resolve_settings(neural->training_defaults(),
                                   train ? core::config::to_json(*train) : nlohmann::json::object(), "[train]");
   }
+  return config;
 }
 
 }  // namespace
@@ -90,4 +95,25 @@ TEST_CASE("shipped configs: the check catches a misspelt option and a bad [train
   CHECK_THROWS_WITH(check_experiment(option), Contains("k_hop"));
   const auto train = dir.write("train.toml", "extends = '" + grape + "'\n[train]\nepochz = 3\n");
   CHECK_THROWS_WITH(check_experiment(train), Contains("epochz") && Contains("epochs"));
+  const auto top = dir.write("top.toml", "extends = '" + grape + "'\nseeed = 3\n");
+  CHECK_THROWS_WITH(check_experiment(top),
+                    Contains("the config's top level: unknown option 'seeed'. Did you mean 'seed'?"));
+}
+
+TEST_CASE("shipped configs: path options are resolved from the component's declaration", "[config][plugins]") {
+  // models/grape.toml sets encoder/text_lsa's go_terms_file, a declared path,
+  // to "${TRELLIS_DATA_DIR}/genes/go_terms.tsv.gz"; the experiment extends it
+  // from another folder.
+  ensure_data_dir_set();
+  const std::string data_dir = std::getenv("TRELLIS_DATA_DIR");
+  const toml::table config = check_experiment(configs / "experiments" / "grape_norman19.toml");
+  const auto* encoders = config["model"]["encoders"].as_table();
+  REQUIRE(encoders);
+  std::vector<std::string> resolved;
+  for (auto&& [name, table] : *encoders)
+    if (const auto* file = table.as_table()->get_as<std::string>("go_terms_file")) resolved.push_back(file->get());
+  REQUIRE_FALSE(resolved.empty());
+  for (const auto& path : resolved) CHECK(path == data_dir + "/genes/go_terms.tsv.gz");
+  CHECK(config["data"]["path"].value_or(std::string()) ==
+        data_dir + "/perturbseq/norman19_mcfaline23_subset.h5ad");
 }

@@ -9,6 +9,8 @@
 
 #include <toml++/toml.h>
 
+#include "trellis/sdk/options.hpp"
+
 namespace trellis::core::eval {
 
 struct EvalSettings {
@@ -18,8 +20,11 @@ struct EvalSettings {
                                        "frac_correct_direction_20", "l2_top1000_control", "rank"};
 };
 
-/// Reads `config`'s [eval] table (defaults when absent); unknown keys and
-/// values of the wrong type are errors naming the key.
+/// The keys of [eval], with their defaults and ranges.
+sdk::OptionSchema eval_schema();
+/// Reads `config`'s [eval] table (defaults when absent), checked against
+/// eval_schema(): unknown keys (with a suggestion), wrong types and values out
+/// of range are errors naming the key.
 EvalSettings parse_eval_settings(const toml::table& config);
 
 }  // namespace trellis::core::eval
