@@ -80,7 +80,8 @@ DataConfig parse_data_config(const nlohmann::json& table) {
 
 nlohmann::json data_config_defaults() {
   nlohmann::json out = nlohmann::json::object();
-  for (const auto& spec : data_schema().specs())
+  const sdk::OptionSchema schema = data_schema();  // specs() refers into it
+  for (const auto& spec : schema.specs())
     if (!spec.required) out[spec.name] = spec.default_value;
   return out;
 }

@@ -57,7 +57,8 @@ toml::table data_table_for_file(const std::string& path) {
   std::error_code ec;
   const auto absolute = std::filesystem::absolute(path, ec);
   data.insert("path", ec ? path : absolute.lexically_normal().string());
-  for (const auto& [key, value] : data_config_defaults().items()) insert_json(data, key, value);
+  const nlohmann::json defaults = data_config_defaults();  // items() refers into it
+  for (const auto& [key, value] : defaults.items()) insert_json(data, key, value);
   return data;
 }
 
