@@ -91,7 +91,9 @@ Violation violation(const OptionSpec& spec, const nlohmann::json& v) {
   if (v.is_string() && !spec.choices.empty()) {
     const auto& s = v.get_ref<const std::string&>();
     if (std::find(spec.choices.begin(), spec.choices.end(), s) != spec.choices.end()) return {};
-    const std::string near = closest_match(s, spec.choices);
+    // A hint only for a near miss, not for a value that shares nothing.
+    std::string near = closest_match(s, spec.choices);
+    if (!near.empty() && edit_distance(s, near) >= std::max(s.size(), near.size())) near.clear();
     return {"must be one of " + quoted_choices(spec.choices), near.empty() ? "" : " (did you mean \"" + near + "\"?)"};
   }
   return {};

@@ -199,11 +199,11 @@ TEST_CASE("[train] errors name the key and what is allowed", "[trainer]") {
   CHECK(message({{"epochs", 0}}) == "[train]: option 'epochs' must be at least 1, got 0");
   CHECK(message({{"batch_size", -2}}) == "[train]: option 'batch_size' must be at least 1, got -2");
   CHECK(message({{"learning_rate", -0.1}}) == "[train]: option 'learning_rate' must be greater than 0, got -0.1");
-  CHECK(message({{"learning_rate", 0}}) == "[train]: option 'learning_rate' must be greater than 0, got 0.0");
-  CHECK(message({{"weight_decay", -1}}) == "[train]: option 'weight_decay' must be at least 0, got -1.0");
+  CHECK(message({{"learning_rate", 0}}) == "[train]: option 'learning_rate' must be greater than 0, got 0");
+  CHECK(message({{"weight_decay", -1}}) == "[train]: option 'weight_decay' must be at least 0, got -1");
   CHECK(message({{"step_size", 0}}) == "[train]: option 'step_size' must be at least 1, got 0");
-  CHECK(message({{"gamma", 0}}) == "[train]: option 'gamma' must be greater than 0, got 0.0");
-  CHECK(message({{"clip_norm", -1}}) == "[train]: option 'clip_norm' must be at least 0, got -1.0");
+  CHECK(message({{"gamma", 0}}) == "[train]: option 'gamma' must be greater than 0, got 0");
+  CHECK(message({{"clip_norm", -1}}) == "[train]: option 'clip_norm' must be at least 0, got -1");
   CHECK(message({{"patience", -1}}) == "[train]: option 'patience' must be at least 0, got -1");
   CHECK(message({{"max_cells_per_condition", -5}}) ==
         "[train]: option 'max_cells_per_condition' must be at least 0, got -5");
