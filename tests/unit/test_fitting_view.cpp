@@ -9,6 +9,7 @@
 #include "fixtures.hpp"
 #include "support.hpp"
 #include "trellis/config/config.hpp"
+#include "trellis/experiment/config_schema.hpp"
 #include "trellis/experiment/fitting_view.hpp"
 #include "trellis/experiment/prepare.hpp"
 #include "trellis/io/readers.hpp"
@@ -80,7 +81,7 @@ TEST_CASE("fitting view: a plugin searching its context for a test condition fin
   host.add_builtin("builtin", "built-in readers and splitters", &register_builtins);
   host.add_builtin("spy", "test spy", &register_spy);
   seen_by_encoder.clear();
-  const auto prepared = ex::prepare(trellis::core::config::load(config_file), host);
+  const auto prepared = ex::prepare(trellis::core::config::load(config_file, ex::path_rule(&host)), host);
   const auto& full = prepared->screen();
   REQUIRE_FALSE(prepared->test.empty());
 

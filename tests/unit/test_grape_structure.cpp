@@ -284,7 +284,7 @@ TEST_CASE("multimodal_similarity: failures name the problem and the fix", "[grap
   CHECK(make_graph(json{{"ignore_last_column", false}, {"fused", false}})->build(context).num_edges() == 12);
   REQUIRE_THROWS_WITH(make_graph(json{{"features", json::array()}}), Contains("must name at least one feature"));
   REQUIRE_THROWS_WITH(make_graph(json{{"features", {"a", "a"}}}), Contains("lists 'a' twice"));
-  REQUIRE_THROWS_WITH(make_graph(json{{"k", -1}}), Contains("k") && Contains("0 (no cap) or positive"));
+  REQUIRE_THROWS_WITH(make_graph(json{{"k", -1}}), Contains("option 'k' must be at least 0, got -1"));
   REQUIRE_THROWS_WITH(make_graph(json{{"threshold", 2.0}}), Contains("threshold") && Contains("[0, 1]"));
 }
 

@@ -310,7 +310,7 @@ TEST_CASE("torchscript_text: every failure names the file and says how to fix it
     const auto empty = dir.write("empty.txt", "").string();
     CHECK_THROWS_WITH(make("torchscript_text", {{"model", embed}, {"vocab", empty}}), Contains("is empty"));
     CHECK_THROWS_WITH(make("torchscript_text", {{"model", embed}, {"vocab", vocab}, {"pooling", "max"}}),
-                      Contains("pooling") && Contains("\"cls\" or \"mean\""));
+                      Contains("option 'pooling' must be one of \"cls\", \"mean\", got \"max\""));
     CHECK_THROWS_WITH(make("torchscript_text", {{"model", embed}, {"vocab", vocab}, {"max_length", 2}}),
                       Contains("max_length") && Contains("at least 3"));
     CHECK_THROWS_WITH(make("torchscript_text", {{"model", embed}, {"vocab", vocab}, {"batch_size", 0}}),

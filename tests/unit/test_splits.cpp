@@ -380,7 +380,7 @@ TEST_CASE("splitters register as components with checked options", "[splits]") {
   CHECK(make("splitter/simulation", {{"train_gene_fraction", 0.5}})->split(cs, 4).test == simulation_split(cs, 4, o).test);
   CHECK(make("splitter/doubles", nlohmann::json::object())->split(cs, 1).test == doubles_split(cs, 1).test);
   REQUIRE_THROWS_WITH(make("splitter/simulation", {{"seen_rule", "sometimes"}}),
-                      Contains("seen rule must be \"trained\"") && Contains("got \"sometimes\""));
+                      Contains("option 'seen_rule' must be one of \"trained\", \"drawn\", got \"sometimes\""));
   REQUIRE_THROWS_WITH(make("splitter/custom", nlohmann::json::object()), Contains("file"));
   trellis::test::TempDir dir;
   const auto file = dir.write("s.toml", "train = [\"A+ctrl\"]\ntest = [\"B+ctrl\"]\n");

@@ -849,7 +849,7 @@ TEST_CASE("resuming inside either stage ends exactly like an uninterrupted run",
   }
 }
 
-TEST_CASE("[train] and [train.<stage>] tables set each stage; an unknown stage is an error", "[trainer][stages]") {
+TEST_CASE("[train] and [train.<stage>] tables set each stage, and an unknown stage is an error", "[trainer][stages]") {
   TwoStageModel model;
   const auto settings =
       tr::resolve_stage_settings(model.stages(), json{{"epochs", 7}, {"scale", {{"learning_rate", 0.5}}}}, "predictor/x");
