@@ -19,8 +19,9 @@ bool is_path_key(const std::string& key) {
   auto ends_with = [&](const std::string& suffix) {
     return key.size() >= suffix.size() && key.compare(key.size() - suffix.size(), suffix.size(), suffix) == 0;
   };
+  // [data] truth_network and regulators name files too.
   return key == "file" || key == "dir" || key == "path" || ends_with("_file") || ends_with("_dir") ||
-         ends_with("_path");
+         ends_with("_path") || key == "truth_network" || key == "regulators";
 }
 
 // TRELLIS_DATA_DIR defaults to the shared/data folder beside the repository
@@ -185,6 +186,7 @@ toml::table defaults() {
   return toml::table{
       {"seed", 0},
       {"threads", 0},
+      {"task", "response"},
       {"device", "cpu"},
       {"plugin_path", toml::array{}},
       {"model", toml::table{}},

@@ -14,6 +14,7 @@
 #include <torch/utils.h>
 
 #include "trellis/config/config.hpp"
+#include "trellis/experiment/network_task.hpp"
 #include "trellis/experiment/predictions.hpp"
 #include "trellis/experiment/prepare.hpp"
 #include "trellis/preprocess/pipeline.hpp"
@@ -157,10 +158,20 @@ RunResult run(const toml::table& config, const plugin::PluginHost& host, const R
   const fs::path& dir = options.run_dir;
   const EvalSettings eval = eval_settings(config);
   // Metrics first: a misspelt metric fails before any data is loaded.
-  const auto metrics = eval::create_metrics(host, eval.metrics);
+  const Task task = task_of(config);
+  std::vector<eval::NamedMetric> metrics;
+  std::vector<eval::NamedGraphMetric> graph_metrics;
+  if (task == Task::network) {
+    graph_metrics = eval::create_graph_metrics(host, eval.metrics);
+    check_network_task(config, host);
+  } else {
+    metrics = eval::create_metrics(host, eval.metrics);
+  }
 
   const auto prepared = prepare(config, host);
   Prepared& p = *prepared;
+  std::optional<sdk::GraphMetricInput> network_truth;
+  if (task == Task::network) network_truth = load_network_truth(p, config);
   split::write_split(p.split, dir / "split.toml");
   preprocess::save_preprocessed(dir, p.loaded.preprocessed);
   write_graphs(p, dir / "graphs");
@@ -170,10 +181,12 @@ RunResult run(const toml::table& config, const plugin::PluginHost& host, const R
   p.context.run_dir = dir.string();
 
   sdk::Predictor& predictor = *p.model.predictor;
+  // A network from [model.network] needs no fitted predictor.
+  const bool fit_predictor = task == Task::response || !p.model.network;
   std::optional<train::Trainer> trainer;
   nlohmann::json training = nullptr;
   const auto* train_table = config.get_as<toml::table>("train");
-  if (auto* neural = dynamic_cast<sdk::NeuralPredictor*>(&predictor)) {
+  if (auto* neural = fit_predictor ? dynamic_cast<sdk::NeuralPredictor*>(&predictor) : nullptr) {
     train::TrainerOptions topts;
     const std::vector<sdk::TrainingStage> stages = neural->stages();
     topts.stage_settings = train::resolve_stage_settings(
@@ -211,7 +224,7 @@ RunResult run(const toml::table& config, const plugin::PluginHost& host, const R
       for (const auto& stage : stages) training["stage_settings"][stage.name] = train::to_json(topts.stage_settings.at(stage.name));
     trainer.emplace(p.context, std::move(topts));
     p.context.trainer = &*trainer;
-  } else if (train_table && !train_table->empty()) {
+  } else if (fit_predictor && train_table && !train_table->empty()) {
     spdlog::warn("[train] is ignored: {} is fitted in closed form", p.model.provenance.front().key);
   }
 
@@ -219,7 +232,7 @@ RunResult run(const toml::table& config, const plugin::PluginHost& host, const R
   torch::manual_seed(seed);
   const auto fit_start = Clock::now();
   const plugin::Origin& origin = p.model.origin("model.predictor");
-  plugin::guarded(origin, "fit", [&] { predictor.fit(p.context); });
+  if (fit_predictor) plugin::guarded(origin, "fit", [&] { predictor.fit(p.context); });
   const double fit_seconds = seconds_since(fit_start);
   spdlog::info("fitted in {:.2f} s", fit_seconds);
   if (trainer) {
@@ -242,37 +255,45 @@ RunResult run(const toml::table& config, const plugin::PluginHost& host, const R
                                       {"scalars", stage.scalars}});
     }
   }
-  bool saved = true;
-  try {
-    plugin::guarded(origin, "save", [&] { predictor.save((dir / "model.pt").string()); });
-  } catch (const plugin::PluginError& e) {
-    saved = false;
-    spdlog::warn("{}: `trellis predict` cannot use this run", e.what());
+  bool saved = fit_predictor;
+  if (fit_predictor) {
+    try {
+      plugin::guarded(origin, "save", [&] { predictor.save((dir / "model.pt").string()); });
+    } catch (const plugin::PluginError& e) {
+      saved = false;
+      spdlog::warn("{}: `trellis predict` cannot use this run", e.what());
+    }
   }
 
   const auto predict_start = Clock::now();
-  const std::vector<sdk::Condition> test = conditions_of(screen, p.test);
-  eval::EvaluationInput input;
-  input.screen = &screen;
-  input.preprocessed = &pre;
-  input.conditions = p.test;
-  input.predicted = plugin::guarded(origin, "predict", [&] { return predictor.predict(test); });
-  input.subgroups = p.split.subgroups;
-  if (eval.sample_cells > 0)
-    input.predicted_cells =
-        plugin::guarded(origin, "sample", [&] { return predictor.sample(test, eval.sample_cells, seed); });
-  const double predict_seconds = seconds_since(predict_start);
-
   RunResult result;
-  result.evaluation = eval::evaluate(input, metrics);
-  eval::write_metrics(result.evaluation, dir);
-  const std::vector<std::string> genes = measured_gene_names(screen);
-  eval::write_top_de(input, genes, dir);
-  PredictionTable table{p.split.test, genes, input.predicted, {{"subgroup", subgroup_column(p.split)}}};
-  write_predictions(table, dir / "predictions.h5ad");
+  if (task == Task::network) {
+    result.evaluation = infer_and_score_network(p, std::move(*network_truth), graph_metrics, dir);
+    eval::write_metrics(result.evaluation, dir);
+  } else {
+    const std::vector<sdk::Condition> test = conditions_of(screen, p.test);
+    eval::EvaluationInput input;
+    input.screen = &screen;
+    input.preprocessed = &pre;
+    input.conditions = p.test;
+    input.predicted = plugin::guarded(origin, "predict", [&] { return predictor.predict(test); });
+    input.subgroups = p.split.subgroups;
+    if (eval.sample_cells > 0)
+      input.predicted_cells =
+          plugin::guarded(origin, "sample", [&] { return predictor.sample(test, eval.sample_cells, seed); });
+    result.evaluation = eval::evaluate(input, metrics);
+    eval::write_metrics(result.evaluation, dir);
+    const std::vector<std::string> genes = measured_gene_names(screen);
+    eval::write_top_de(input, genes, dir);
+    PredictionTable table{p.split.test, genes, input.predicted, {{"subgroup", subgroup_column(p.split)}}};
+    write_predictions(table, dir / "predictions.h5ad");
+  }
+  const double predict_seconds = seconds_since(predict_start);
 
   for (const auto& m : eval.headline)
     if (result.evaluation.overall.count(m)) result.headline.push_back(m);
+  // The default headline names expression metrics: a network run shows its own.
+  if (result.headline.empty()) result.headline = result.evaluation.metrics;
   result.wall_seconds = seconds_since(start);
   nlohmann::json info = {
       {"trellis_version", TRELLIS_VERSION},
@@ -282,13 +303,14 @@ RunResult run(const toml::table& config, const plugin::PluginHost& host, const R
       {"threads", options.threads},
       {"seed", seed},
       {"split", {{"type", p.split_type}, {"seed", p.split_seed}}},
+      {"task", task_name(task)},
       {"predictor", p.model.provenance.front().key},
       {"model_saved", saved},
       {"wall_seconds", result.wall_seconds},
       {"fit_seconds", fit_seconds},
       {"predict_seconds", predict_seconds},
       {"peak_rss_bytes", peak_rss_bytes()},
-      {"test_conditions", p.test.size()},
+      {"test_conditions", task == Task::network ? std::size_t{0} : p.test.size()},
       {"training", training},
   };
   util::write_file_atomic(dir / "run.json", info.dump(2) + "\n");
