@@ -91,7 +91,5 @@ void register_pointwise(sdk::Registrar& r);
 void register_direction(sdk::Registrar& r);
 void register_rank(sdk::Registrar& r);
 void register_distribution(sdk::Registrar& r);
-/// graph_metric/*: network recovery (graph_metrics.cpp).
-void register_graph(sdk::Registrar& r);
 
 }  // namespace trellis::metrics

@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "trellis/sdk/graph_metric.hpp"
+#include "trellis/sdk/plugin.hpp"
 
 namespace trellis::metrics {
 
@@ -30,5 +31,8 @@ struct Recovery {
 /// order of the pairs (regulator, then target, by position in `genes`).
 /// Throws trellis::sdk::Error when no truth edge is a candidate.
 Recovery score_recovery(const sdk::GraphMetricInput& input, bool directed);
+
+/// Registers graph_metric/* (graph_metrics.cpp).
+void register_graph(sdk::Registrar& r);
 
 }  // namespace trellis::metrics
