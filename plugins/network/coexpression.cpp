@@ -4,7 +4,8 @@
 // Pearson correlates the values, Spearman their ranks (ties share the mean
 // rank). Correlation is symmetric, so A -> B and B -> A score the same; the
 // host keeps only edges leaving a regulator when [data] regulators is set.
-// Genes constant over these cells have no edges.
+// A gene constant over these cells has no correlation: its pairs score 0
+// (listed, so the network always has every ordered pair).
 //
 // Memory: Pearson reads the cells in row blocks (a G x G double Gram matrix
 // plus one block); Spearman ranks whole columns, so it densifies all the
@@ -101,23 +102,23 @@ class Coexpression : public sdk::NetworkInferrer {
       throw sdk::Error(kName + ": fewer than 2 genes vary over the " + std::to_string(n) + " fitting cells");
 
     sdk::ScoredEdges edges;
-    const auto pairs = static_cast<std::size_t>(varying * (varying - 1));
+    const auto pairs = static_cast<std::size_t>(g * (g - 1));
     edges.regulator.reserve(pairs);
     edges.target.reserve(pairs);
     edges.score.reserve(pairs);
     for (std::int64_t i = 0; i < g; ++i) {
       const double ni = norm[static_cast<std::size_t>(i)];
-      if (ni <= 0) continue;
       for (std::int64_t j = 0; j < g; ++j) {
         const double nj = norm[static_cast<std::size_t>(j)];
-        if (j == i || nj <= 0) continue;
+        if (j == i) continue;
         edges.regulator.push_back(genes[static_cast<std::size_t>(i)]);
         edges.target.push_back(genes[static_cast<std::size_t>(j)]);
-        edges.score.push_back(std::min(1.0, std::abs(c[i * g + j]) / (ni * nj)));
+        edges.score.push_back(ni > 0 && nj > 0 ? std::min(1.0, std::abs(c[i * g + j]) / (ni * nj)) : 0.0);
       }
     }
     sdk::log_info(kName + ": |" + method_ + " r| over " + std::to_string(n) + " control, training and validation cells: " +
-                  std::to_string(edges.size()) + " edges among " + std::to_string(varying) + " varying genes");
+                  std::to_string(edges.size()) + " edges; " + std::to_string(varying) + " of " + std::to_string(g) +
+                  " genes vary");
     return edges;
   }
 
