@@ -56,7 +56,8 @@ void log_to_file(const fs::path& file) {
 }  // namespace
 
 void add_run_command(CLI::App& app, GlobalOptions& global) {
-  auto* run = app.add_subcommand("run", "Run one experiment: fit, predict the test conditions, evaluate");
+  auto* run = app.add_subcommand("run", "Run one experiment: fit, predict the test conditions, evaluate "
+                                        "(task = \"network\": infer a network and score it)");
   struct Args {
     std::string file;
     std::vector<std::string> overrides;

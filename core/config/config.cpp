@@ -210,6 +210,7 @@ toml::table defaults() {
   return toml::table{
       {"seed", 0},
       {"threads", 0},
+      {"task", "response"},
       {"device", "cpu"},
       {"plugin_path", toml::array{}},
       {"model", toml::table{}},

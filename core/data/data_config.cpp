@@ -30,7 +30,10 @@ sdk::OptionSchema data_schema() {
       .add("hvg", 0, "keep this many highly variable genes (perturbed genes forced in); 0 keeps all")
       .min(0)
       .add_table("guides", "guide assignment options, for data with guide counts")
-      .add_table("annotation", "gene annotation source");
+      .add_table("annotation", "gene annotation source")
+      // Read by the network task (experiment/network_task.cpp), not by the loader.
+      .add_path("truth_network", "", "task = \"network\": the true regulator -> target network (TSV with a header)")
+      .add_path("regulators", "", "task = \"network\": candidate regulators, one gene per line (default: every gene)");
 }
 
 std::vector<std::string> strings_of(const nlohmann::json& value, const std::string& key) {

@@ -45,6 +45,8 @@ sdk::OptionSchema top_level_schema() {
       .min(0)
       .add("threads", std::int64_t{0}, "CPU threads; 0 = all cores (--threads overrides it)")
       .min(0)
+      .add("task", "response", "response (predict expression responses) or network (infer and score a network)")
+      .choices({"response", "network"})
       .add("device", "cpu", "where tensors live: \"cpu\" (\"cuda\" only on a build with CUDA)")
       .add("plugin_path", std::vector<std::string>{},
            "folders or libraries searched for plugins before TRELLIS_PLUGIN_PATH and the install's plugin folder")
@@ -114,7 +116,7 @@ config::PathRule path_rule(const plugin::PluginHost* host) {
   return [host](const std::string& table, const std::string& type, const std::string& key) {
     // The host's own path values (declared as paths in their schemas too).
     if (table.empty()) return key == "plugin_path";
-    if (table == "data") return key == "path";
+    if (table == "data") return key == "path" || key == "truth_network" || key == "regulators";
     if (table == "data.annotation") return key == "dir";
     if (!host || type.empty()) return false;
     for (const plugin::Component* c : components_named(*host, type)) {

@@ -12,6 +12,7 @@
 #include "trellis/config/config.hpp"
 #include "trellis/eval/settings.hpp"
 #include "trellis/experiment/config_schema.hpp"
+#include "trellis/experiment/network_task.hpp"
 #include "trellis/experiment/prepare.hpp"
 #include "trellis/experiment/run_record.hpp"
 #include "trellis/experiment/scoring.hpp"
@@ -82,10 +83,20 @@ RunResult run(const toml::table& config, const plugin::PluginHost& host, const R
   check_config(config, host);  // top level, device, [eval], [split]: before any data is loaded
   const eval::EvalSettings eval = eval::parse_eval_settings(config);
   // Metrics first: a misspelt metric fails before any data is loaded.
-  const auto metrics = eval::create_metrics(host, eval.metrics);
+  const Task task = task_of(config);
+  std::vector<eval::NamedMetric> metrics;
+  std::vector<eval::NamedGraphMetric> graph_metrics;
+  if (task == Task::network) {
+    graph_metrics = eval::create_graph_metrics(host, eval.metrics);
+    check_network_task(config, host);
+  } else {
+    metrics = eval::create_metrics(host, eval.metrics);
+  }
 
   const auto prepared = prepare(config, host);
   Prepared& p = *prepared;
+  std::optional<sdk::GraphMetricInput> network_truth;
+  if (task == Task::network) network_truth = load_network_truth(p, config);
   split::write_split(p.split, dir / "split.toml");
   preprocess::save_preprocessed(dir, p.loaded.preprocessed);
   write_graphs(p, dir / "graphs");
@@ -95,10 +106,12 @@ RunResult run(const toml::table& config, const plugin::PluginHost& host, const R
   p.context.run_dir = dir.string();
 
   sdk::Predictor& predictor = *p.model.predictor;
+  // A network from [model.network] needs no fitted predictor.
+  const bool fit_predictor = task == Task::response || !p.model.network;
   std::optional<train::Trainer> trainer;
   nlohmann::json training = nullptr;
   const auto* train_table = config.get_as<toml::table>("train");
-  if (auto* neural = dynamic_cast<sdk::NeuralPredictor*>(&predictor)) {
+  if (auto* neural = fit_predictor ? dynamic_cast<sdk::NeuralPredictor*>(&predictor) : nullptr) {
     train::TrainerOptions topts;
     const std::vector<sdk::TrainingStage> stages = neural->stages();
     topts.stage_settings = train::resolve_stage_settings(
@@ -136,7 +149,7 @@ RunResult run(const toml::table& config, const plugin::PluginHost& host, const R
       for (const auto& stage : stages) training["stage_settings"][stage.name] = train::to_json(topts.stage_settings.at(stage.name));
     trainer.emplace(p.context, std::move(topts));
     p.context.trainer = &*trainer;
-  } else if (train_table && !train_table->empty()) {
+  } else if (fit_predictor && train_table && !train_table->empty()) {
     spdlog::warn("[train] is ignored: {} is fitted in closed form", p.model.provenance.front().key);
   }
 
@@ -144,7 +157,7 @@ RunResult run(const toml::table& config, const plugin::PluginHost& host, const R
   torch::manual_seed(seed);
   const auto fit_start = Clock::now();
   const plugin::Origin& origin = p.model.origin("model.predictor");
-  plugin::guarded(origin, "fit", [&] { predictor.fit(p.context); });
+  if (fit_predictor) plugin::guarded(origin, "fit", [&] { predictor.fit(p.context); });
   const double fit_seconds = seconds_since(fit_start);
   spdlog::info("fitted in {:.2f} s", fit_seconds);
   if (trainer) {
@@ -167,43 +180,56 @@ RunResult run(const toml::table& config, const plugin::PluginHost& host, const R
                                       {"scalars", stage.scalars}});
     }
   }
-  bool saved = true;
-  try {
-    plugin::guarded(origin, "save", [&] { predictor.save((dir / "model.pt").string()); });
-  } catch (const plugin::PluginError& e) {
-    saved = false;
-    spdlog::warn("{}: `trellis predict` cannot use this run", e.what());
+  bool saved = fit_predictor;
+  if (fit_predictor) {
+    try {
+      plugin::guarded(origin, "save", [&] { predictor.save((dir / "model.pt").string()); });
+    } catch (const plugin::PluginError& e) {
+      saved = false;
+      spdlog::warn("{}: `trellis predict` cannot use this run", e.what());
+    }
   }
 
   const auto predict_start = Clock::now();
-  const std::vector<sdk::Condition> test = conditions_of(screen, p.test);
-  eval::EvaluationInput input;
-  input.screen = &screen;
-  input.preprocessed = &pre;
-  input.conditions = p.test;
-  input.predicted = plugin::guarded(origin, "predict", [&] { return predictor.predict(test); });
-  input.subgroups = p.split.subgroups;
-  if (eval.sample_cells > 0)
-    input.predicted_cells =
-        plugin::guarded(origin, "sample", [&] { return predictor.sample(test, eval.sample_cells, seed); });
-  const double predict_seconds = seconds_since(predict_start);
-
+  double predict_seconds = 0.0;
   RunResult result;
-  Scored scored = score_and_write(p, input, metrics, eval.headline, dir);
-  result.evaluation = std::move(scored.evaluation);
-  result.headline = std::move(scored.headline);
+  if (task == Task::network) {
+    result.evaluation = infer_and_score_network(p, std::move(*network_truth), graph_metrics, dir);
+    predict_seconds = seconds_since(predict_start);
+    eval::write_metrics(result.evaluation, dir);
+    // The default headline names expression metrics: a network run shows its own.
+    for (const auto& m : eval.headline)
+      if (result.evaluation.overall.count(m)) result.headline.push_back(m);
+    if (result.headline.empty()) result.headline = result.evaluation.metrics;
+  } else {
+    const std::vector<sdk::Condition> test = conditions_of(screen, p.test);
+    eval::EvaluationInput input;
+    input.screen = &screen;
+    input.preprocessed = &pre;
+    input.conditions = p.test;
+    input.predicted = plugin::guarded(origin, "predict", [&] { return predictor.predict(test); });
+    input.subgroups = p.split.subgroups;
+    if (eval.sample_cells > 0)
+      input.predicted_cells =
+          plugin::guarded(origin, "sample", [&] { return predictor.sample(test, eval.sample_cells, seed); });
+    predict_seconds = seconds_since(predict_start);
+    Scored scored = score_and_write(p, input, metrics, eval.headline, dir);
+    result.evaluation = std::move(scored.evaluation);
+    result.headline = std::move(scored.headline);
+  }
   result.wall_seconds = seconds_since(start);
   nlohmann::json info = provenance(started_at, options.threads);
   info.update(nlohmann::json{
       {"seed", seed},
       {"split", {{"type", p.split_type}, {"seed", p.split_seed}}},
+      {"task", task_name(task)},
       {"predictor", p.model.provenance.front().key},
       {"model_saved", saved},
       {"wall_seconds", result.wall_seconds},
       {"fit_seconds", fit_seconds},
       {"predict_seconds", predict_seconds},
       {"peak_rss_bytes", peak_rss_bytes()},
-      {"test_conditions", p.test.size()},
+      {"test_conditions", task == Task::network ? std::size_t{0} : p.test.size()},
       {"training", training},
   });
   util::write_file_atomic(dir / "run.json", info.dump(2) + "\n");

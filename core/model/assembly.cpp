@@ -7,6 +7,7 @@
 #include "trellis/sdk/encoder.hpp"
 #include "trellis/sdk/error.hpp"
 #include "trellis/sdk/graph_constructor.hpp"
+#include "trellis/sdk/network.hpp"
 #include "trellis/sdk/predictor.hpp"
 #include "trellis/sdk/suggest.hpp"
 
@@ -14,7 +15,7 @@ namespace trellis::core::model {
 
 namespace {
 
-const std::vector<std::string> model_sections = {"encoders", "graphs", "relations", "gsl", "adapters", "predictor"};
+const std::vector<std::string> model_sections = {"encoders", "graphs", "relations", "gsl", "adapters", "predictor", "network"};
 
 // A component table's `type` ("predictor/gears" or "gears") and its options.
 std::pair<std::string, nlohmann::json> split_component(const toml::table& table, const std::string& where,
@@ -161,6 +162,8 @@ AssembledModel assemble(const toml::table& config, const plugin::PluginHost& hos
   build_single_or_named<sdk::RelationTyper>(host, *model_table, "relations", model.relations, model.typers, model);
   build_single_or_named<sdk::StructureLearner>(host, *model_table, "gsl", model.gsl, model.learners, model);
   build_named<sdk::Adapter>(host, *model_table, "adapters", model.adapters, model);
+  if (const toml::node* network = model_table->get("network"))
+    model.network = build<sdk::NetworkInferrer>(host, *network, "model.network", model);
   return model;
 }
 

@@ -50,6 +50,7 @@
 #include "grape_model.hpp"
 #include "grape_modules.hpp"
 #include "grape_modules_gat.hpp"
+#include "grape_network.hpp"
 #include "grape_options.hpp"
 #include "trellis/sdk/error.hpp"
 #include "trellis/sdk/gsl.hpp"
@@ -77,9 +78,15 @@ std::string list(const std::vector<std::string>& names) {
 /// One distinct condition of a batch: its (gene, sign) pairs, sorted.
 using Key = std::vector<std::pair<std::int64_t, float>>;
 
-class Grape : public sdk::NeuralPredictor, public GrapeInspect {
+class Grape : public sdk::NeuralPredictor, public GrapeInspect, public sdk::NetworkInferrer {
  public:
   explicit Grape(GrapeConfig config) : c_(std::move(config)) {}
+
+  // task = "network": the learned graph. The host calls this after fit().
+  sdk::ScoredEdges infer(sdk::FitContext&) override {
+    if (!genes_) throw sdk::Error(kName + ": infer() needs a fitted model; fit it first");
+    return scored_edges(learned_graph(), *genes_);
+  }
 
   sdk::Requirements requirements() const override {
     sdk::Requirements r;

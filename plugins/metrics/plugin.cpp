@@ -1,5 +1,6 @@
-// The metric/* plugin: every metric of METHODS.md "Metrics".
+// The metric/* plugin: every metric of METHODS.md "Metrics", and the graph_metric/* network recovery scores.
 #include "metrics.hpp"
+#include "network_recovery.hpp"
 
 namespace trellis::metrics {
 namespace {
@@ -8,9 +9,10 @@ void register_components(sdk::Registrar& r) {
   register_direction(r);
   register_rank(r);
   register_distribution(r);
+  register_graph(r);
 }
 }  // namespace
 }  // namespace trellis::metrics
 
-TRELLIS_PLUGIN("metrics", "0.1.0", "Evaluation metrics: GEARS, GRAPE, Ahlmann-Eltze, rank, distributional", "MIT",
+TRELLIS_PLUGIN("metrics", "0.1.0", "Evaluation metrics: GEARS, GRAPE, Ahlmann-Eltze, rank, distributional; network recovery (BEELINE)", "MIT",
                trellis::metrics::register_components)

@@ -21,6 +21,7 @@
 #include "trellis/sdk/error.hpp"
 #include "trellis/sdk/gsl.hpp"
 #include "trellis/sdk/log.hpp"
+#include "trellis/sdk/network.hpp"
 #include "trellis/sdk/nn/gat.hpp"
 #include "trellis/sdk/nn/gene_linear.hpp"
 #include "trellis/sdk/nn/mlp.hpp"
@@ -346,6 +347,16 @@ TEST_CASE("grape: learns the tiny screen through the Trainer, writes its graph, 
   }
   CHECK(edges == 6);
   CHECK(found);
+
+  // As a NetworkInferrer (task = "network"): the same edges, by symbol.
+  auto* inferrer = dynamic_cast<sdk::NetworkInferrer*>(model.get());
+  REQUIRE(inferrer);
+  const sdk::ScoredEdges network = inferrer->infer(c);
+  REQUIRE(network.size() == 6);
+  bool scored = false;
+  for (std::size_t e = 0; e < network.size(); ++e)
+    scored = scored || (network.regulator[e] == "G0" && network.target[e] == "G1" && std::abs(network.score[e] - 0.9) < 1e-6);
+  CHECK(scored);
 
   const std::vector<sdk::Condition> conditions = {t.screen.conditions[1], t.screen.conditions[2]};
   const at::Tensor pred = model->predict(conditions);

@@ -1,8 +1,7 @@
 #pragma once
-// How well a gene-gene graph recovers a known regulatory network (the
-// simulated screen's, or a curated one): area under the precision-recall
-// curve and early precision, each also as a ratio to a random graph's
-// expected value (BEELINE's convention). Edges are compared undirected.
+// Edge lists of gene-gene graphs for structure recovery (`trellis graph
+// score`): reading them, writing a model's graphs, drawing a random graph.
+// The scores themselves are graph_metric/* components (plugins/metrics).
 
 #include <cstdint>
 #include <filesystem>
@@ -11,6 +10,7 @@
 
 namespace trellis::sdk {
 struct Graph;
+struct ScoredEdges;
 class GeneTable;
 }  // namespace trellis::sdk
 
@@ -35,19 +35,8 @@ void write_graph_tsv(const sdk::Graph& graph, const sdk::GeneTable& genes, const
 /// `edges` edges drawn uniformly without replacement among pairs of `nodes`.
 EdgeList random_graph(const std::vector<std::string>& nodes, std::int64_t edges, std::uint64_t seed);
 
-struct RecoveryScore {
-  std::int64_t edges = 0;          ///< distinct undirected pairs in the graph
-  std::int64_t true_edges = 0;     ///< distinct undirected pairs of the truth among `nodes`
-  double density = 0;              ///< true_edges / possible pairs: a random ranking's precision
-  double auprc = 0;                ///< average precision over all pairs
-  double auprc_ratio = 0;          ///< auprc / density
-  double early_precision = 0;      ///< precision of the top true_edges pairs
-  double early_precision_ratio = 0;  ///< early_precision / density (EPR)
-};
-
-/// Scores `graph` against `truth` over the pairs of `nodes` (edges naming
-/// other genes are ignored). Pairs the graph lacks rank after its edges, in
-/// random order: their share of the average precision is its expectation.
-RecoveryScore score_recovery(const EdgeList& graph, const EdgeList& truth, const std::vector<std::string>& nodes);
+/// `edges` as an inferred network for graph_metric/* components: the
+/// endpoints as regulator and target, |weight| as the score.
+sdk::ScoredEdges scored_edges(const EdgeList& edges);
 
 }  // namespace trellis::core::eval

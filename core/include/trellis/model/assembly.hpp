@@ -17,6 +17,7 @@ class RelationTyper;
 class StructureLearner;
 class Predictor;
 class Adapter;
+class NetworkInferrer;
 }  // namespace trellis::sdk
 
 namespace trellis::core::model {
@@ -34,6 +35,7 @@ struct AssembledModel {
   /// [model.adapters.<slot>] by slot.
   std::map<std::string, std::shared_ptr<sdk::Adapter>> adapters;
   std::shared_ptr<sdk::Predictor> predictor;
+  std::shared_ptr<sdk::NetworkInferrer> network;  ///< [model.network] (task = "network"); else null
   std::vector<plugin::Origin> provenance;  ///< in build order
 
   /// The origin of the part built from config table `table` (e.g.
@@ -43,7 +45,7 @@ struct AssembledModel {
 
 /// Instantiates `[model.encoders.*]`, `[model.graphs.*]`, `[model.relations]`
 /// (or named `[model.relations.*]`), `[model.gsl]` (or named `[model.gsl.*]`),
-/// `[model.adapters.*]` and `[model.predictor]` (each a table with `type` and
+/// `[model.adapters.*]`, `[model.network]` and `[model.predictor]` (each a table with `type` and
 /// the component's options). Fails before building anything when the
 /// predictor requires a part the config does not provide, when an adapter
 /// fills a slot the predictor does not have, or a table is misplaced.

@@ -1,0 +1,96 @@
+#include "trellis/eval/network_io.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <numeric>
+#include <optional>
+#include <sstream>
+
+#include "trellis/io/text_input.hpp"
+#include "trellis/sdk/error.hpp"
+#include "trellis/sdk/network.hpp"
+#include "trellis/util/atomic_file.hpp"
+
+namespace trellis::core::eval {
+
+namespace {
+
+std::vector<std::string> split(std::string_view line, char delimiter) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t end = line.find(delimiter, start);
+    out.emplace_back(line.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
+    if (end == std::string_view::npos) break;
+    start = end + 1;
+  }
+  return out;
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+std::optional<std::size_t> column_named(const std::vector<std::string>& header, const std::vector<std::string>& names) {
+  for (std::size_t c = 0; c < header.size(); ++c)
+    if (std::find(names.begin(), names.end(), lower(header[c])) != names.end()) return c;
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> read_truth_network(const std::filesystem::path& file) {
+  io::TextInput in(file);
+  std::string_view view;
+  if (!in.next(view))
+    throw sdk::Error(file.string() + ": empty file; expected a header line (e.g. regulator<TAB>target)");
+  const char delimiter = view.find('\t') == std::string_view::npos && view.find(',') != std::string_view::npos ? ',' : '\t';
+  const auto header = split(view, delimiter);
+  if (header.size() < 2)
+    throw sdk::Error(file.string() + ": the header has 1 column; expected the regulator and target columns, "
+                     "tab-separated (e.g. regulator<TAB>target)");
+  const std::size_t from = column_named(header, {"regulator", "source", "tf", "gene1", "from"}).value_or(0);
+  const std::size_t to = column_named(header, {"target", "gene2", "to"}).value_or(from == 0 ? 1 : 0);
+  if (from == to)
+    throw sdk::Error(file.string() + ": cannot tell the regulator column from the target column in the header; "
+                     "name them regulator and target");
+  std::vector<std::pair<std::string, std::string>> edges;
+  while (in.next(view)) {
+    if (view.empty()) continue;
+    const auto fields = split(view, delimiter);
+    if (fields.size() <= std::max(from, to))
+      throw sdk::Error(file.string() + ":" + std::to_string(in.line_number()) + ": " + std::to_string(fields.size()) +
+                       " field(s), expected at least " + std::to_string(std::max(from, to) + 1));
+    edges.emplace_back(fields[from], fields[to]);
+  }
+  return edges;
+}
+
+std::vector<std::string> read_gene_list(const std::filesystem::path& file) {
+  io::TextInput in(file);
+  std::string_view view;
+  std::vector<std::string> genes;
+  while (in.next(view)) {
+    if (view.empty() || view.front() == '#') continue;
+    const std::size_t end = view.find_first_of("\t,");
+    std::string gene(view.substr(0, end));
+    while (!gene.empty() && std::isspace(static_cast<unsigned char>(gene.back()))) gene.pop_back();
+    if (!gene.empty()) genes.push_back(std::move(gene));
+  }
+  return genes;
+}
+
+void write_network_tsv(const sdk::ScoredEdges& edges, const std::filesystem::path& file) {
+  std::vector<std::size_t> order(edges.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return edges.score[a] > edges.score[b]; });
+  std::ostringstream out;
+  out << "regulator\ttarget\tscore\n";
+  out.precision(8);
+  for (const std::size_t e : order) out << edges.regulator[e] << '\t' << edges.target[e] << '\t' << edges.score[e] << '\n';
+  util::write_file_atomic(file, out.str());
+}
+
+}  // namespace trellis::core::eval

@@ -1,0 +1,138 @@
+// The network/* components (plugins/network) on the real Norman19 screen:
+// co-expression scores against correlations computed here directly from
+// the cells (a second method), test conditions left out, the random
+// baseline's shape.
+#include "catch.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <numeric>
+
+#include <ATen/ATen.h>
+
+#include "plugin_support.hpp"
+#include "support.hpp"
+#include "trellis/sdk/network.hpp"
+#include "trellis/sdk/predictor.hpp"
+
+using namespace trellis;
+using Catch::Contains;
+using Catch::Matchers::WithinAbs;
+
+namespace {
+
+// Control, training (every other perturbed condition) and validation
+// (one) conditions; the rest play the test set and must never be read.
+sdk::FitContext norman_context(const std::filesystem::path& data, std::vector<std::int64_t>& held_out) {
+  const auto& screen = test::norman19_annotated(data).data->screen;
+  sdk::FitContext context;
+  context.genes = screen.genes;
+  context.screen = &screen;
+  context.seed = 5;
+  std::int64_t perturbed = 0;
+  for (std::size_t c = 0; c < screen.conditions.size(); ++c) {
+    if (screen.conditions[c].is_control()) continue;
+    const auto i = static_cast<std::int64_t>(c);
+    if (perturbed == 1) context.val_conditions.push_back(i);
+    else if (perturbed % 2 == 0) context.train_conditions.push_back(i);
+    else held_out.push_back(i);
+    ++perturbed;
+  }
+  return context;
+}
+
+// Expression of `gene` over the cells of the control, training and
+// validation conditions, read cell by cell.
+std::vector<double> column(const sdk::FitContext& context, const std::string& gene) {
+  const sdk::Screen& screen = *context.screen;
+  std::int64_t column = -1;
+  const auto& measured = context.genes->measured();
+  for (std::size_t j = 0; j < measured.size(); ++j)
+    if (context.genes->at(measured[j]).symbol == gene) column = static_cast<std::int64_t>(j);
+  REQUIRE(column >= 0);
+  std::vector<double> out;
+  for (std::int64_t cell = 0; cell < screen.num_cells(); ++cell) {
+    const std::int64_t c = screen.cell_condition[cell].item<std::int64_t>();
+    const bool used = screen.conditions[static_cast<std::size_t>(c)].is_control() ||
+                      std::count(context.train_conditions.begin(), context.train_conditions.end(), c) ||
+                      std::count(context.val_conditions.begin(), context.val_conditions.end(), c);
+    if (used) out.push_back(screen.dense_rows(at::tensor(std::vector<std::int64_t>{cell}, at::kLong))[0][column].item<double>());
+  }
+  return out;
+}
+
+double pearson(const std::vector<double>& x, const std::vector<double>& y) {
+  const double n = static_cast<double>(x.size());
+  const double mx = std::accumulate(x.begin(), x.end(), 0.0) / n, my = std::accumulate(y.begin(), y.end(), 0.0) / n;
+  double sxy = 0, sxx = 0, syy = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    sxy += (x[i] - mx) * (y[i] - my);
+    sxx += (x[i] - mx) * (x[i] - mx);
+    syy += (y[i] - my) * (y[i] - my);
+  }
+  return sxy / std::sqrt(sxx * syy);
+}
+
+// Mean ranks (1-based) by counting: rank = #smaller + (#equal + 1) / 2.
+std::vector<double> ranks(const std::vector<double>& x) {
+  std::vector<double> sorted = x;
+  std::sort(sorted.begin(), sorted.end());
+  std::vector<double> out;
+  for (const double v : x) {
+    const auto lo = std::lower_bound(sorted.begin(), sorted.end(), v) - sorted.begin();
+    const auto hi = std::upper_bound(sorted.begin(), sorted.end(), v) - sorted.begin();
+    out.push_back(static_cast<double>(lo) + static_cast<double>(hi - lo + 1) / 2.0);
+  }
+  return out;
+}
+
+double score_of(const sdk::ScoredEdges& edges, const std::string& from, const std::string& to) {
+  for (std::size_t e = 0; e < edges.size(); ++e)
+    if (edges.regulator[e] == from && edges.target[e] == to) return edges.score[e];
+  return -1;
+}
+
+std::shared_ptr<sdk::NetworkInferrer> inferrer(const std::string& name, nlohmann::json options = nlohmann::json::object()) {
+  return test::build_tree_plugins().create<sdk::NetworkInferrer>(name, options, "model.network");
+}
+
+}  // namespace
+
+TEST_CASE("network/coexpression: |Pearson| and |Spearman| over control, training and validation cells",
+          "[network]") {
+  TRELLIS_REQUIRE_DATA(data);
+  std::vector<std::int64_t> held_out;
+  sdk::FitContext context = norman_context(data, held_out);
+  REQUIRE(!held_out.empty());
+  const auto fosl1 = column(context, "FOSL1"), hbg2 = column(context, "HBG2"), creb5 = column(context, "CREB5");
+
+  const sdk::ScoredEdges edges = inferrer("coexpression")->infer(context);
+  const auto g = static_cast<std::int64_t>(context.genes->measured().size());
+  CHECK(static_cast<std::int64_t>(edges.size()) == g * (g - 1));  // every ordered pair, constant genes at 0
+  CHECK_THAT(score_of(edges, "FOSL1", "HBG2"), WithinAbs(std::abs(pearson(fosl1, hbg2)), 1e-9));
+  CHECK_THAT(score_of(edges, "HBG2", "FOSL1"), WithinAbs(std::abs(pearson(fosl1, hbg2)), 1e-9));
+  CHECK_THAT(score_of(edges, "FOSL1", "CREB5"), WithinAbs(std::abs(pearson(fosl1, creb5)), 1e-9));
+  CHECK(score_of(edges, "FOSL1", "FOSL1") == -1);  // no self-loops
+
+  const sdk::ScoredEdges ranked = inferrer("coexpression", {{"method", "spearman"}})->infer(context);
+  CHECK_THAT(score_of(ranked, "FOSL1", "HBG2"), WithinAbs(std::abs(pearson(ranks(fosl1), ranks(hbg2))), 1e-9));
+  // Ranks differ from values: the two methods must disagree somewhere.
+  CHECK(std::abs(score_of(ranked, "FOSL1", "CREB5") - score_of(edges, "FOSL1", "CREB5")) > 1e-6);
+
+  CHECK_THROWS_WITH(inferrer("coexpression", {{"method", "kendall"}}), Contains("method") && Contains("spearman"));
+}
+
+TEST_CASE("network/random: every ordered pair once, seeded", "[network]") {
+  TRELLIS_REQUIRE_DATA(data);
+  std::vector<std::int64_t> held_out;
+  sdk::FitContext context = norman_context(data, held_out);
+  const auto g = static_cast<std::int64_t>(context.genes->measured().size());
+  const sdk::ScoredEdges a = inferrer("random")->infer(context), b = inferrer("random")->infer(context);
+  CHECK(static_cast<std::int64_t>(a.size()) == g * (g - 1));
+  CHECK(a.score == b.score);
+  CHECK(a.score != inferrer("random", {{"seed", 1}})->infer(context).score);
+  const sdk::ScoredEdges few = inferrer("random", {{"max_edges", 100}})->infer(context);
+  CHECK(few.size() == 100);
+  few.validate();
+}
