@@ -1,7 +1,8 @@
-#include "trellis/io/text_input.hpp"
+#include "trellis/sdk/text_input.hpp"
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -9,7 +10,7 @@
 
 #include "trellis/sdk/error.hpp"
 
-namespace trellis::core::io {
+namespace trellis::sdk {
 
 namespace {
 
@@ -17,6 +18,16 @@ constexpr std::size_t raw_chunk = 256 * 1024;
 constexpr std::size_t initial_buffer = 1024 * 1024;
 
 std::string quoted(const std::filesystem::path& path) { return "'" + path.string() + "'"; }
+
+// `path` when a file is there; else an error naming the setting it came from.
+const std::filesystem::path& existing_setting(const std::filesystem::path& path, const std::string& what) {
+  if (path.empty()) throw Error(what + " is not set");
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec))
+    throw Error(what + ": file " + quoted(path) +
+                " does not exist (check the path; relative paths in a config are relative to the config file)");
+  return path;
+}
 
 }  // namespace
 
@@ -46,7 +57,7 @@ struct TextInput::Impl {
   }
 
   [[noreturn]] void read_failed() const {
-    throw sdk::Error("cannot read " + quoted(path) + ": " + std::strerror(errno));
+    throw Error("cannot read " + quoted(path) + ": " + std::strerror(errno));
   }
 
   std::size_t read_raw() {
@@ -64,7 +75,7 @@ struct TextInput::Impl {
   }
 
   [[noreturn]] void corrupt(const char* why) const {
-    throw sdk::Error("gzip data in " + quoted(path) + " is corrupt (zlib: " + (why ? why : "unknown error") +
+    throw Error("gzip data in " + quoted(path) + " is corrupt (zlib: " + (why ? why : "unknown error") +
                      ") after " + std::to_string(decoded) + " uncompressed bytes, near line " +
                      std::to_string(line + 1) + ". The file is damaged: download or re-create it.");
   }
@@ -96,7 +107,7 @@ struct TextInput::Impl {
       if (stream.avail_in == 0) {
         if (!raw_eof) read_raw();
         if (stream.avail_in == 0)
-          throw sdk::Error(quoted(path) + " ends in the middle of its gzip data (after " + std::to_string(decoded) +
+          throw Error(quoted(path) + " ends in the middle of its gzip data (after " + std::to_string(decoded) +
                            " uncompressed bytes, near line " + std::to_string(line + 1) +
                            "): the file is truncated. Download or re-create it.");
       }
@@ -121,9 +132,9 @@ TextInput::TextInput(const std::filesystem::path& path) : impl_(std::make_unique
   impl_->path = path;
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec))
-    throw sdk::Error(quoted(path) + " is a directory; expected a file");
+    throw Error(quoted(path) + " is a directory; expected a file");
   impl_->file = std::fopen(path.c_str(), "rb");
-  if (!impl_->file) throw sdk::Error("cannot open " + quoted(path) + ": " + std::strerror(errno));
+  if (!impl_->file) throw Error("cannot open " + quoted(path) + ": " + std::strerror(errno));
   unsigned char magic[2] = {0, 0};
   const std::size_t n = std::fread(magic, 1, 2, impl_->file);
   if (n < 2 && std::ferror(impl_->file)) impl_->read_failed();
@@ -131,7 +142,7 @@ TextInput::TextInput(const std::filesystem::path& path) : impl_(std::make_unique
   if (impl_->gzip) {
     // 16 + MAX_WBITS: gzip wrapper only, so the CRC and length are checked.
     if (inflateInit2(&impl_->stream, 16 + MAX_WBITS) != Z_OK)
-      throw sdk::Error("cannot start gzip decompression of " + quoted(path));
+      throw Error("cannot start gzip decompression of " + quoted(path));
     impl_->stream_open = true;
     std::memcpy(impl_->raw.data(), magic, 2);
     impl_->stream.next_in = impl_->raw.data();
@@ -141,6 +152,9 @@ TextInput::TextInput(const std::filesystem::path& path) : impl_(std::make_unique
     impl_->end = n;
   }
 }
+
+TextInput::TextInput(const std::filesystem::path& path, const std::string& what)
+    : TextInput(existing_setting(path, what)) {}
 
 TextInput::~TextInput() = default;
 
@@ -181,6 +195,22 @@ bool TextInput::next(std::string_view& line) {
   }
 }
 
+bool TextInput::next(std::string& line) {
+  std::string_view view;
+  if (!next(view)) return false;
+  line.assign(view.data(), view.size());
+  return true;
+}
+
+bool TextInput::next_fields(std::vector<std::string>& fields, char separator) {
+  std::string_view view;
+  do {
+    if (!next(view)) return false;
+  } while (view.empty());
+  fields = split_fields(view, separator);
+  return true;
+}
+
 std::int64_t TextInput::line_number() const { return impl_->line; }
 const std::filesystem::path& TextInput::path() const { return impl_->path; }
 bool TextInput::gzip() const { return impl_->gzip; }
@@ -209,4 +239,26 @@ std::string name_without_gz(const std::filesystem::path& path) {
   return name;
 }
 
-}  // namespace trellis::core::io
+std::vector<std::string> split_fields(std::string_view line, char separator) {
+  std::vector<std::string> fields;
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t at = line.find(separator, start);
+    fields.emplace_back(line.substr(start, at == std::string_view::npos ? std::string_view::npos : at - start));
+    if (at == std::string_view::npos) break;
+    start = at + 1;
+  }
+  return fields;
+}
+
+std::string expand_data_dir(const std::string& path) {
+  static const std::string token = "${TRELLIS_DATA_DIR}";
+  if (path.compare(0, token.size(), token) != 0) return path;
+  const char* dir = std::getenv("TRELLIS_DATA_DIR");
+  if (!dir || !*dir)
+    throw Error("'" + path + "' needs the environment variable TRELLIS_DATA_DIR (the shared data folder): "
+                "set it, or give the file's full path");
+  return std::string(dir) + path.substr(token.size());
+}
+
+}  // namespace trellis::sdk
