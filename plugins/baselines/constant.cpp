@@ -54,7 +54,7 @@ class MeanDelta : public ConstantPredictor {
       sum += condition_mean_of(context, c, name_) - control;
       ++n;
     }
-    if (n == 0) throw Error("predictor/mean needs at least one perturbed training condition");
+    if (n == 0) throw Error("fitting needs at least one perturbed training condition");
     profile_ = control + sum / static_cast<double>(n);
     control_mean_ = control;
   }
