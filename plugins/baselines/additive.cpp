@@ -42,7 +42,7 @@ class Additive : public Baseline {
       const sdk::Condition& condition = screen.conditions[static_cast<std::size_t>(c)];
       if (condition.gene_indices.size() != 1) continue;  // control or a combination
       auto& [sum, count] = sums[condition.gene_indices[0]];
-      const at::Tensor delta = condition_mean_of(context, c, name_) - control;
+      const at::Tensor delta = condition_mean_of(context, c) - control;
       sum = sum.defined() ? sum + delta : delta;
       ++count;
     }

@@ -14,21 +14,21 @@ namespace trellis::baselines {
 
 using sdk::Error;
 
-const sdk::Screen& screen_of(const sdk::FitContext& context, const std::string& who) {
+const sdk::Screen& screen_of(const sdk::FitContext& context) {
   if (!context.screen) throw Error("fitting needs a screen (the config's [data])");
   return *context.screen;
 }
 
-at::Tensor control_mean_of(const sdk::FitContext& context, const std::string& who) {
-  screen_of(context, who);
+at::Tensor control_mean_of(const sdk::FitContext& context) {
+  screen_of(context);
   at::Tensor mean = sdk::control_mean(context);
   if (mean.dim() != 1)
     throw Error("the control mean must be a vector [genes], got " + std::to_string(mean.dim()) + " dimensions");
   return mean.to(at::kFloat).contiguous();
 }
 
-at::Tensor condition_mean_of(const sdk::FitContext& context, std::int64_t condition, const std::string& who) {
-  const sdk::Screen& screen = screen_of(context, who);
+at::Tensor condition_mean_of(const sdk::FitContext& context, std::int64_t condition) {
+  const sdk::Screen& screen = screen_of(context);
   if (!context.condition_means.defined()) return screen.mean_of(condition);
   const at::Tensor& means = context.condition_means;
   if (means.dim() != 2 || means.size(0) != static_cast<std::int64_t>(screen.conditions.size()))
@@ -40,7 +40,7 @@ at::Tensor condition_mean_of(const sdk::FitContext& context, std::int64_t condit
 at::Tensor Baseline::begin_fit(const sdk::FitContext& context) {
   control_mean_ = at::Tensor();
   screen_ = context.screen;
-  return control_mean_of(context, name_);
+  return control_mean_of(context);
 }
 
 void Baseline::require_fitted() const {

@@ -88,7 +88,7 @@ class Linear : public Baseline {
     }
     std::vector<at::Tensor> means;
     for (std::int64_t c : columns)
-      means.push_back(c == control_index ? control : condition_mean_of(context, c, name_).to(at::kDouble));
+      means.push_back(c == control_index ? control : condition_mean_of(context, c).to(at::kDouble));
     const at::Tensor x = at::stack(means, 1);  // [G, n]
 
     at::Tensor gene_embedding, table, embedded;

@@ -97,7 +97,7 @@ class DnaKmer : public sdk::FeatureEncoder {
       from_file = std::move(read.sequence);
     } else {
       for (std::int64_t g = 0; g < n; ++g)
-        check_dna(genes.at(g).sequence, genes.at(g).symbol, "Gene::sequence from the annotation", kWho);
+        check_dna(genes.at(g).sequence, genes.at(g).symbol, "Gene::sequence from the annotation");
     }
     const auto sequence_of = [&](std::int64_t g) -> const std::string& {
       return from_file.empty() ? genes.at(g).sequence : from_file[static_cast<std::size_t>(g)];

@@ -64,8 +64,7 @@ class GeneKeys {
 
 }  // namespace
 
-void check_dna(const std::string& sequence, const std::string& gene, const std::string& where,
-               const std::string& who) {
+void check_dna(const std::string& sequence, const std::string& gene, const std::string& where) {
   for (std::size_t i = 0; i < sequence.size(); ++i)
     if (!is_base(sequence[i]))
       throw sdk::Error("the sequence of gene '" + gene + "' (" + where + ") has " + shown(sequence[i]) +
@@ -82,7 +81,7 @@ GeneSequences read_gene_sequences(const std::string& path, const sdk::GeneTable&
 
   const auto add = [&](const std::string& id, const std::string& sequence, long line) {
     ++out.records;
-    check_dna(sequence, id, "file '" + path + "', line " + std::to_string(line), who);
+    check_dna(sequence, id, "file '" + path + "', line " + std::to_string(line));
     const auto g = keys.find(id);
     if (!g) return;
     ++out.matched;

@@ -13,10 +13,9 @@ class GeneTable;
 namespace trellis::encoders {
 
 /// Throws sdk::Error when `sequence` holds a character other than A, C, G, T
-/// or N (any case), naming `who`, the gene, `where` it came from (e.g.
+/// or N (any case), naming the gene, `where` it came from (e.g.
 /// "file 'x.fa', line 12") and how to fix it.
-void check_dna(const std::string& sequence, const std::string& gene, const std::string& where,
-               const std::string& who);
+void check_dna(const std::string& sequence, const std::string& gene, const std::string& where);
 
 /// Sequences of the universe's genes from `path`: FASTA (">id ..." header
 /// lines, the sequence on the following lines) or TSV (id<TAB>sequence; a

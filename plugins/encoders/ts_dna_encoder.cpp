@@ -71,7 +71,7 @@ class TorchScriptDna : public sdk::FeatureEncoder {
       const std::string& sequence =
           sequences_file_.empty() ? gene.sequence : from_file.sequence[static_cast<std::size_t>(g)];
       if (sequence.empty()) continue;
-      if (sequences_file_.empty()) check_dna(sequence, gene.symbol, "from Gene::sequence, the annotation's promoter", kWho);
+      if (sequences_file_.empty()) check_dna(sequence, gene.symbol, "from Gene::sequence, the annotation's promoter");
       upper.resize(sequence.size());
       std::transform(sequence.begin(), sequence.end(), upper.begin(),
                      [](char c) { return static_cast<char>(std::toupper(static_cast<unsigned char>(c))); });
