@@ -6,17 +6,11 @@
 
 #include "trellis/annotation/biotype.hpp"
 #include "trellis/sdk/error.hpp"
+#include "trellis/sdk/suggest.hpp"
 
 namespace trellis::core::annotation {
 
 namespace {
-
-std::string join(const std::vector<std::string>& items, std::size_t limit) {
-  std::string out;
-  for (std::size_t i = 0; i < items.size() && i < limit; ++i) out += (i ? ", " : "") + items[i];
-  if (items.size() > limit) out += ", ... (" + std::to_string(items.size() - limit) + " more)";
-  return out;
-}
 
 void check_measured(const std::vector<std::string>& measured) {
   std::unordered_map<std::string, int> seen;
@@ -27,11 +21,11 @@ void check_measured(const std::vector<std::string>& measured) {
     else if (++seen[measured[i]] == 2) duplicates.push_back("'" + measured[i] + "'");
   }
   if (!empty_positions.empty())
-    throw sdk::Error("measured genes have an empty name at position(s) " + join(empty_positions, 10) +
+    throw sdk::Error("measured genes have an empty name at position(s) " + sdk::join_first(empty_positions, 10) +
                      "; every column of the screen needs a gene name");
   if (!duplicates.empty())
     throw sdk::Error("measured gene names must be unique, but " + std::to_string(duplicates.size()) +
-                     " appear more than once: " + join(duplicates, 20) +
+                     " appear more than once: " + sdk::join_first(duplicates, 20) +
                      "; make the names unique (e.g. anndata's var_names_make_unique) before annotation");
 }
 

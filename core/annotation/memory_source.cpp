@@ -106,7 +106,7 @@ std::string MemoryAnnotationSource::promoter(const std::string& ensembl_id) cons
 }
 
 void load_summaries(const std::filesystem::path& path, AnnotationTables& tables) {
-  io::TextInput lines(path);
+  sdk::TextInput lines(path);
   const auto columns = header_columns(lines, {"Gene_ID", "Gene_summary"});
   std::string_view line;
   std::vector<std::string_view> fields;
@@ -128,7 +128,7 @@ void load_promoters(const std::filesystem::path& sequences_path, const std::file
   std::string_view line;
   std::vector<std::string_view> fields;
   {
-    io::TextInput lines(sequences_path);
+    sdk::TextInput lines(sequences_path);
     while (lines.next(line)) {
       if (line.empty()) continue;
       split_tabs(line, fields);
@@ -138,7 +138,7 @@ void load_promoters(const std::filesystem::path& sequences_path, const std::file
     }
   }
   std::unordered_map<std::string, std::pair<long, std::string>> best;  // Ensembl -> (number, promoter id)
-  io::TextInput lines(ensembl_map_path);
+  sdk::TextInput lines(ensembl_map_path);
   while (lines.next(line)) {
     if (line.empty()) continue;
     split_tabs(line, fields);

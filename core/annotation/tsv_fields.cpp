@@ -4,14 +4,15 @@
 #include <charconv>
 
 #include "trellis/sdk/error.hpp"
+#include "trellis/sdk/suggest.hpp"
 
 namespace trellis::core::annotation {
 
-std::string where(const io::TextInput& lines) {
+std::string where(const sdk::TextInput& lines) {
   return lines.path().string() + ":" + std::to_string(lines.line_number());
 }
 
-std::int64_t parse_entrez_id(std::string_view text, const io::TextInput& lines) {
+std::int64_t parse_entrez_id(std::string_view text, const sdk::TextInput& lines) {
   std::int64_t id = -1;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), id);
   if (error != std::errc() || end != text.data() + text.size() || id < 0)
@@ -20,7 +21,7 @@ std::int64_t parse_entrez_id(std::string_view text, const io::TextInput& lines) 
   return id;
 }
 
-std::vector<std::size_t> header_columns(io::TextInput& lines, const std::vector<std::string>& wanted) {
+std::vector<std::size_t> header_columns(sdk::TextInput& lines, const std::vector<std::string>& wanted) {
   std::string_view header;
   if (!lines.next(header)) throw sdk::Error("annotation file '" + lines.path().string() + "' is empty");
   std::vector<std::string_view> names;
@@ -29,8 +30,7 @@ std::vector<std::size_t> header_columns(io::TextInput& lines, const std::vector<
   for (const auto& name : wanted) {
     const auto it = std::find(names.begin(), names.end(), name);
     if (it == names.end()) {
-      std::string found;
-      for (const auto& n : names) found += (found.empty() ? "" : ", ") + std::string(n);
+      const std::string found = sdk::join({names.begin(), names.end()});
       throw sdk::Error("annotation file '" + lines.path().string() + "' has no column '" + name +
                        "' (its header has: " + found + "); is this the right file?");
     }
@@ -39,7 +39,7 @@ std::vector<std::size_t> header_columns(io::TextInput& lines, const std::vector<
   return columns;
 }
 
-std::string_view field(const std::vector<std::string_view>& fields, std::size_t column, const io::TextInput& lines) {
+std::string_view field(const std::vector<std::string_view>& fields, std::size_t column, const sdk::TextInput& lines) {
   if (column >= fields.size())
     throw sdk::Error(where(lines) + ": expected at least " + std::to_string(column + 1) +
                      " tab-separated fields, found " + std::to_string(fields.size()));

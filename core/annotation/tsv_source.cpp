@@ -22,7 +22,7 @@ std::vector<std::string> split_ids(std::string_view text) {
   return ids;
 }
 
-Ontology parse_ontology(std::string_view text, const io::TextInput& lines) {
+Ontology parse_ontology(std::string_view text, const sdk::TextInput& lines) {
   const auto ontology = ontology_from_string(std::string(text));
   if (!ontology)
     throw sdk::Error(where(lines) + ": unknown GO ontology '" + std::string(text) + "' (expected BP, CC or MF)");
@@ -30,7 +30,7 @@ Ontology parse_ontology(std::string_view text, const io::TextInput& lines) {
 }
 
 void load_genes(const std::filesystem::path& path, AnnotationTables& tables) {
-  io::TextInput lines(path);
+  sdk::TextInput lines(path);
   const auto c = header_columns(lines, {"entrez_id", "symbol", "gene_name", "gene_type", "ensembl_ids"});
   std::string_view line;
   std::vector<std::string_view> fields;
@@ -50,7 +50,7 @@ void load_genes(const std::filesystem::path& path, AnnotationTables& tables) {
 }
 
 void load_go(const std::filesystem::path& path, AnnotationTables& tables) {
-  io::TextInput lines(path);
+  sdk::TextInput lines(path);
   const auto c = header_columns(lines, {"entrez_id", "go_id", "evidence", "ontology"});
   std::string_view line;
   std::vector<std::string_view> fields;
@@ -65,7 +65,7 @@ void load_go(const std::filesystem::path& path, AnnotationTables& tables) {
 }
 
 void load_go_terms(const std::filesystem::path& path, AnnotationTables& tables) {
-  io::TextInput lines(path);
+  sdk::TextInput lines(path);
   const auto c = header_columns(lines, {"go_id", "ontology", "term", "definition"});
   std::string_view line;
   std::vector<std::string_view> fields;

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "trellis/bench/svg.hpp"
+#include "trellis/sdk/suggest.hpp"
 
 namespace trellis::core::bench {
 
@@ -49,12 +50,11 @@ std::string provenance(const ReportContext& context, const BenchResults& results
   }
   auto joined = [](const std::set<std::string>& s) {
     if (s.empty()) return std::string("unknown");
-    std::string out;
-    for (const auto& v : s) out += (out.empty() ? "" : ", ") + v;
-    return out;
+    return sdk::join({s.begin(), s.end()});
   };
-  std::string seeds;
-  for (const auto s : context.seeds) seeds += (seeds.empty() ? "" : ", ") + std::to_string(s);
+  std::vector<std::string> seed_names;
+  for (const auto s : context.seeds) seed_names.push_back(std::to_string(s));
+  const std::string seeds = sdk::join(seed_names);
   std::string out = "<dl>";
   auto item = [&](const std::string& k, const std::string& v) { out += "<dt>" + escape(k) + "</dt><dd>" + escape(v) + "</dd>"; };
   item("bench file", context.bench_file);

@@ -14,7 +14,7 @@
 #include "trellis/experiment/predictions.hpp"
 #include "trellis/experiment/prepare.hpp"
 #include "trellis/experiment/requested.hpp"
-#include "trellis/io/text_input.hpp"
+#include "trellis/sdk/text_input.hpp"
 #include "trellis/sdk/error.hpp"
 #include "trellis/split/split_io.hpp"
 
@@ -26,7 +26,7 @@ namespace {
 
 // Conditions listed one per line; blank lines and # comments are skipped.
 void append_conditions(const std::string& file, std::vector<std::string>& out) {
-  io::TextInput in(file);
+  sdk::TextInput in(file);
   std::string_view line;
   while (in.next(line)) {
     while (!line.empty() && (line.back() == ' ' || line.back() == '\t')) line.remove_suffix(1);

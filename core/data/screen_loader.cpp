@@ -55,12 +55,7 @@ void add_excluded(LoadReport& report, const std::string& reason, std::int64_t n)
   if (n > 0) report.excluded.emplace_back(reason, n);
 }
 
-std::string join_some(const std::vector<std::string>& names, std::size_t limit = 10) {
-  std::vector<std::string> shown(names.begin(), names.begin() + static_cast<std::ptrdiff_t>(std::min(limit, names.size())));
-  std::string text = sdk::join(shown);
-  if (names.size() > limit) text += ", ... (" + std::to_string(names.size()) + " in all)";
-  return text;
-}
+std::string join_some(const std::vector<std::string>& names) { return sdk::join_first(names, 10); }
 
 }  // namespace
 

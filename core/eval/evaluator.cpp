@@ -13,16 +13,14 @@
 #include "trellis/plugin/plugin_host.hpp"
 #include "trellis/preprocess/differential.hpp"
 #include "trellis/sdk/error.hpp"
+#include "trellis/sdk/tensor_text.hpp"
 
 namespace trellis::core::eval {
 
 namespace {
 
 std::string shape_of(const at::Tensor& t) {
-  if (!t.defined()) return "nothing (an undefined tensor)";
-  std::string s = "[";
-  for (std::int64_t i = 0; i < t.dim(); ++i) s += (i ? ", " : "") + std::to_string(t.size(i));
-  return s + "]";
+  return t.defined() ? sdk::shape_of(t) : "nothing (an undefined tensor)";
 }
 
 std::string gene_label(const EvaluationInput& input, std::int64_t column) {

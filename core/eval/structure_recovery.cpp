@@ -6,15 +6,15 @@
 #include <random>
 #include <set>
 #include <sstream>
+#include <unordered_map>
 
 #include <ATen/ATen.h>
 
-#include "trellis/io/text_input.hpp"
+#include "trellis/sdk/text_input.hpp"
 #include "trellis/sdk/data.hpp"
 #include "trellis/sdk/error.hpp"
 #include "trellis/sdk/graph.hpp"
 #include "trellis/sdk/network.hpp"
-#include "trellis/util/atomic_file.hpp"
 
 namespace trellis::core::eval {
 
@@ -24,22 +24,14 @@ using Pair = std::pair<std::int64_t, std::int64_t>;
 
 Pair undirected(std::int64_t a, std::int64_t b) { return a < b ? Pair{a, b} : Pair{b, a}; }
 
-std::vector<std::string> split_tabs(const std::string& line) {
-  std::vector<std::string> out;
-  std::stringstream in(line);
-  std::string field;
-  while (std::getline(in, field, '\t')) out.push_back(field);
-  return out;
-}
-
 }  // namespace
 
 EdgeList read_edge_list(const std::filesystem::path& file) {
-  io::TextInput in(file);
+  sdk::TextInput in(file);
   std::string_view view;
   if (!in.next(view))
     throw sdk::Error(file.string() + ": empty file; expected a header line (e.g. source<TAB>target<TAB>weight)");
-  const auto header = split_tabs(std::string(view));
+  const auto header = sdk::split_fields(view);
   if (header.size() < 2)
     throw sdk::Error(file.string() + ": the header has " + std::to_string(header.size()) +
                      " column(s); expected tab-separated endpoint columns (e.g. source<TAB>target)");
@@ -49,7 +41,7 @@ EdgeList read_edge_list(const std::filesystem::path& file) {
   EdgeList edges;
   while (in.next(view)) {
     if (view.empty()) continue;
-    const auto fields = split_tabs(std::string(view));
+    const auto fields = sdk::split_fields(view);
     const std::string where = file.string() + ":" + std::to_string(in.line_number());
     const std::size_t needed = weight_column ? *weight_column + 1 : 2;
     if (fields.size() < needed)
@@ -68,28 +60,6 @@ EdgeList read_edge_list(const std::filesystem::path& file) {
     edges.weight.push_back(weight);
   }
   return edges;
-}
-
-void write_graph_tsv(const sdk::Graph& graph, const sdk::GeneTable& genes, const std::filesystem::path& file) {
-  const at::Tensor index = graph.edge_index.to(at::kLong).contiguous();
-  const at::Tensor weight = graph.weights_or_ones().detach().to(at::kDouble).contiguous();
-  const auto* src = index.data_ptr<std::int64_t>();
-  const auto* dst = src + graph.num_edges();
-  const auto* w = weight.data_ptr<double>();
-  const std::int64_t* type = nullptr;
-  at::Tensor types;
-  if (graph.edge_type.defined()) {
-    types = graph.edge_type.to(at::kLong).contiguous();
-    type = types.data_ptr<std::int64_t>();
-  }
-  std::ostringstream out;
-  out << "source\ttarget\tweight\trelation\n";
-  out.precision(6);
-  for (std::int64_t e = 0; e < graph.num_edges(); ++e) {
-    out << genes.at(src[e]).symbol << '\t' << genes.at(dst[e]).symbol << '\t' << w[e] << '\t'
-        << (type ? graph.relation_names.at(static_cast<std::size_t>(type[e])) : std::string("all")) << '\n';
-  }
-  util::write_file_atomic(file, out.str());
 }
 
 EdgeList random_graph(const std::vector<std::string>& nodes, std::int64_t edges, std::uint64_t seed) {

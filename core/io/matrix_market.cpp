@@ -11,7 +11,7 @@
 
 #include "trellis/io/tables.hpp"
 #include "trellis/io/tenx.hpp"
-#include "trellis/io/text_input.hpp"
+#include "trellis/sdk/text_input.hpp"
 #include "trellis/sdk/error.hpp"
 
 namespace trellis::core::io {
@@ -68,7 +68,7 @@ bool blank_or_comment(std::string_view line) {
 const char* expected_banner =
     "expected '%%MatrixMarket matrix coordinate <real|integer|pattern> <general|symmetric|skew-symmetric>'";
 
-MatrixMarketHeader parse_header(TextInput& input) {
+MatrixMarketHeader parse_header(sdk::TextInput& input) {
   const std::string where = quoted(input.path());
   std::string_view line;
   if (!input.next(line)) throw sdk::Error("malformed MatrixMarket header in " + where + " line 1: the file is empty");
@@ -121,12 +121,12 @@ MatrixMarketHeader parse_header(TextInput& input) {
 }  // namespace
 
 MatrixMarketHeader read_matrix_market_header(const std::filesystem::path& path) {
-  TextInput input(path);
+  sdk::TextInput input(path);
   return parse_header(input);
 }
 
 sdk::CsrMatrix read_matrix_market(const std::filesystem::path& path, bool transpose) {
-  TextInput input(path);
+  sdk::TextInput input(path);
   const MatrixMarketHeader header = parse_header(input);
   const std::string where = quoted(path);
   const std::int64_t size_line = input.line_number();
@@ -249,7 +249,7 @@ sdk::CsrMatrix read_matrix_market(const std::filesystem::path& path, bool transp
 namespace {
 
 std::string lower_name(const std::filesystem::path& path) {
-  std::string name = name_without_gz(path);
+  std::string name = sdk::name_without_gz(path);
   for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return name;
 }

@@ -5,7 +5,8 @@
 #include <limits>
 #include <unordered_set>
 
-#include "trellis/io/text_input.hpp"
+#include "trellis/sdk/suggest.hpp"
+#include "trellis/sdk/text_input.hpp"
 #include "trellis/sdk/error.hpp"
 
 namespace trellis::core::io {
@@ -27,7 +28,7 @@ std::string_view trim(std::string_view s) {
 bool blank(std::string_view s) { return trim(s).empty(); }
 
 char delimiter_for(const std::filesystem::path& path, std::string_view first_line) {
-  const std::string name = name_without_gz(path);
+  const std::string name = sdk::name_without_gz(path);
   if (ends_with(name, ".csv")) return ',';
   if (ends_with(name, ".tsv") || ends_with(name, ".txt") || ends_with(name, ".tab")) return '\t';
   if (first_line.find('\t') != std::string_view::npos) return '\t';
@@ -123,7 +124,7 @@ std::vector<std::string> TextTable::column(std::size_t j) const {
 }
 
 TextTable read_table(const std::filesystem::path& path, const TableOptions& options) {
-  TextInput input(path);
+  sdk::TextInput input(path);
   TextTable table;
   table.source = path;
   std::string_view line;
@@ -177,7 +178,7 @@ void split_tabs(std::string_view line, std::vector<std::string_view>& fields) {
 
 std::vector<std::vector<std::string>> read_tsv_columns(const std::filesystem::path& path,
                                                        const std::vector<std::string>& columns) {
-  TextInput input(path);
+  sdk::TextInput input(path);
   std::string_view line;
   if (!input.next(line)) throw sdk::Error(path.string() + ": the file is empty; expected a header line");
   std::vector<std::string_view> fields;
@@ -188,8 +189,7 @@ std::vector<std::vector<std::string>> read_tsv_columns(const std::filesystem::pa
     std::size_t i = 0;
     while (i < header.size() && header[i] != name) ++i;
     if (i == header.size()) {
-      std::string found;
-      for (const auto& h : header) found += (found.empty() ? "" : ", ") + h;
+      const std::string found = sdk::join({header.begin(), header.end()});
       throw sdk::Error(path.string() + ": no column '" + name + "' in the header (columns: " + found + ")");
     }
     positions.push_back(i);
@@ -207,7 +207,7 @@ std::vector<std::vector<std::string>> read_tsv_columns(const std::filesystem::pa
 }
 
 std::vector<std::string> read_names(const std::filesystem::path& path) {
-  TextInput input(path);
+  sdk::TextInput input(path);
   std::vector<std::string> names;
   std::int64_t first_blank = 0;
   std::string_view line;

@@ -9,7 +9,7 @@
 
 #include "trellis/io/matrix_market.hpp"
 #include "trellis/io/tables.hpp"
-#include "trellis/io/text_input.hpp"
+#include "trellis/sdk/text_input.hpp"
 #include "trellis/sdk/error.hpp"
 
 namespace trellis::core::io {
@@ -26,7 +26,7 @@ std::string lower(std::string s) {
   return s;
 }
 
-bool has_matrix(const std::filesystem::path& dir) { return !existing_plain_or_gz(dir / "matrix.mtx").empty(); }
+bool has_matrix(const std::filesystem::path& dir) { return !sdk::existing_plain_or_gz(dir / "matrix.mtx").empty(); }
 
 // scanpy's var_names_make_unique: later repeats get "-1", "-2", ...,
 // skipping names that already exist.
@@ -99,20 +99,20 @@ struct Group {
 };
 
 Group read_group(const std::filesystem::path& dir) {
-  const auto matrix = existing_plain_or_gz(dir / "matrix.mtx");
+  const auto matrix = sdk::existing_plain_or_gz(dir / "matrix.mtx");
   if (matrix.empty())
     throw sdk::Error("10x directory " + quoted(dir) +
                      " has no matrix.mtx or matrix.mtx.gz (nor subdirectories with one); point at the folder "
                      "Cell Ranger wrote, e.g. filtered_feature_bc_matrix");
   Group g;
-  g.features_file = existing_plain_or_gz(dir / "features.tsv");
+  g.features_file = sdk::existing_plain_or_gz(dir / "features.tsv");
   const bool legacy = g.features_file.empty();
-  if (legacy) g.features_file = existing_plain_or_gz(dir / "genes.tsv");
+  if (legacy) g.features_file = sdk::existing_plain_or_gz(dir / "genes.tsv");
   if (g.features_file.empty())
     throw sdk::Error("10x directory " + quoted(dir) +
                      " has no features.tsv(.gz) (nor legacy genes.tsv): it names the rows of " + quoted(matrix) +
                      " and is needed to read it");
-  const auto barcodes_file = existing_plain_or_gz(dir / "barcodes.tsv");
+  const auto barcodes_file = sdk::existing_plain_or_gz(dir / "barcodes.tsv");
   if (barcodes_file.empty())
     throw sdk::Error("10x directory " + quoted(dir) + " has no barcodes.tsv(.gz): it names the columns (cells) of " +
                      quoted(matrix) + " and is needed to read it");

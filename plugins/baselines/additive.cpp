@@ -38,11 +38,11 @@ class Additive : public Baseline {
     std::map<std::int64_t, std::pair<at::Tensor, std::int64_t>> sums;  // gene -> (sum of deltas, count)
     for (std::int64_t c : context.train_conditions) {
       if (c < 0 || c >= static_cast<std::int64_t>(screen.conditions.size()))
-        throw Error(name_ + ": training condition index " + std::to_string(c) + " is not a screen condition");
+        throw Error("training condition index " + std::to_string(c) + " is not a screen condition");
       const sdk::Condition& condition = screen.conditions[static_cast<std::size_t>(c)];
       if (condition.gene_indices.size() != 1) continue;  // control or a combination
       auto& [sum, count] = sums[condition.gene_indices[0]];
-      const at::Tensor delta = condition_mean_of(context, c, name_) - control;
+      const at::Tensor delta = condition_mean_of(context, c) - control;
       sum = sum.defined() ? sum + delta : delta;
       ++count;
     }
@@ -65,7 +65,7 @@ class Additive : public Baseline {
     for (std::size_t r = 0; r < conditions.size(); ++r) {
       const sdk::Condition& c = conditions[r];
       if (c.gene_indices.size() != c.genes.size())
-        throw Error(name_ + ": condition '" + c.name + "' has genes without universe indices");
+        throw Error("condition '" + c.name + "' has genes without universe indices");
       at::Tensor row = out[static_cast<std::int64_t>(r)];
       bool complete = true;
       for (std::int64_t gene : c.gene_indices) {
@@ -89,7 +89,7 @@ class Additive : public Baseline {
     single_deltas_ = state.at("single_deltas").to(at::kFloat);
     if (single_deltas_.dim() != 2 || single_deltas_.size(0) != single_genes_.size(0) ||
         single_deltas_.size(1) != control_mean_.size(0))
-      throw Error(name_ + ": the saved single deltas do not match the saved genes; fit the model again");
+      throw Error("the saved single deltas do not match the saved genes; fit the model again");
     index_rows();
   }
 

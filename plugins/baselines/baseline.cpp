@@ -8,31 +8,31 @@
 #include <torch/serialize/archive.h>
 
 #include "trellis/sdk/error.hpp"
+#include "trellis/sdk/fit_support.hpp"
 
 namespace trellis::baselines {
 
 using sdk::Error;
 
-const sdk::Screen& screen_of(const sdk::FitContext& context, const std::string& who) {
-  if (!context.screen) throw Error(who + " needs a screen to fit");
+const sdk::Screen& screen_of(const sdk::FitContext& context) {
+  if (!context.screen) throw Error("fitting needs a screen (the config's [data])");
   return *context.screen;
 }
 
-at::Tensor control_mean_of(const sdk::FitContext& context, const std::string& who) {
-  const sdk::Screen& screen = screen_of(context, who);
-  at::Tensor mean =
-      context.control_mean.defined() ? context.control_mean : screen.mean_of(screen.control_index());
+at::Tensor control_mean_of(const sdk::FitContext& context) {
+  screen_of(context);
+  at::Tensor mean = sdk::control_mean(context);
   if (mean.dim() != 1)
-    throw Error(who + ": the control mean must be a vector [genes], got " + std::to_string(mean.dim()) + " dimensions");
+    throw Error("the control mean must be a vector [genes], got " + std::to_string(mean.dim()) + " dimensions");
   return mean.to(at::kFloat).contiguous();
 }
 
-at::Tensor condition_mean_of(const sdk::FitContext& context, std::int64_t condition, const std::string& who) {
-  const sdk::Screen& screen = screen_of(context, who);
+at::Tensor condition_mean_of(const sdk::FitContext& context, std::int64_t condition) {
+  const sdk::Screen& screen = screen_of(context);
   if (!context.condition_means.defined()) return screen.mean_of(condition);
   const at::Tensor& means = context.condition_means;
   if (means.dim() != 2 || means.size(0) != static_cast<std::int64_t>(screen.conditions.size()))
-    throw Error(who + ": the condition means must have one row per screen condition (" +
+    throw Error("the condition means must have one row per screen condition (" +
                 std::to_string(screen.conditions.size()) + ")");
   return means[condition].to(at::kFloat);
 }
@@ -40,22 +40,22 @@ at::Tensor condition_mean_of(const sdk::FitContext& context, std::int64_t condit
 at::Tensor Baseline::begin_fit(const sdk::FitContext& context) {
   control_mean_ = at::Tensor();
   screen_ = context.screen;
-  return control_mean_of(context, name_);
+  return control_mean_of(context);
 }
 
 void Baseline::require_fitted() const {
-  if (!control_mean_.defined()) throw Error(name_ + ": predict() called before fit() or load()");
+  if (!control_mean_.defined()) throw Error("predict() called before fit() or load()");
 }
 
 std::vector<at::Tensor> Baseline::sample(const std::vector<sdk::Condition>& conditions,
                                          std::int64_t cells_per_condition, std::uint64_t seed) {
   require_fitted();
   if (cells_per_condition < 1)
-    throw Error(name_ + ": sample() needs at least one cell per condition, got " + std::to_string(cells_per_condition));
-  if (!screen_) throw Error(name_ + ": sample() draws the screen's control cells; fit() or load() it with a screen");
+    throw Error("sample() needs at least one cell per condition, got " + std::to_string(cells_per_condition));
+  if (!screen_) throw Error("sample() draws the screen's control cells; fit() or load() it with a screen");
   const at::Tensor control_cells = screen_->cells_of(screen_->control_index());
   const std::int64_t n = control_cells.size(0);
-  if (n == 0) throw Error(name_ + ": sample() needs control cells, and the screen has none");
+  if (n == 0) throw Error("sample() needs control cells, and the screen has none");
   const at::Tensor shift = predict(conditions) - control_mean_.unsqueeze(0);
   at::Generator generator = at::detail::createCPUGenerator(seed);
   std::vector<at::Tensor> out;
@@ -85,13 +85,13 @@ void Baseline::save(const std::string& file) const {
   } catch (const c10::Error& e) {
     std::error_code ignored;
     std::filesystem::remove(tmp, ignored);
-    throw Error(name_ + ": cannot write model state '" + file + "': " + e.what_without_backtrace());
+    throw Error("cannot write model state '" + file + "': " + e.what_without_backtrace());
   }
   std::error_code ec;
   std::filesystem::rename(tmp, file, ec);
   if (ec) {
     std::filesystem::remove(tmp, ec);
-    throw Error(name_ + ": cannot write model state '" + file + "': " + ec.message());
+    throw Error("cannot write model state '" + file + "': " + ec.message());
   }
 }
 
@@ -101,7 +101,7 @@ at::Tensor read_tensor(torch::serialize::InputArchive& archive, const std::strin
                        const std::string& who) {
   c10::IValue value;
   if (!archive.try_read(key, value) || !value.isTensor())
-    throw Error(who + ": model state '" + file + "' has no tensor '" + key +
+    throw Error("model state '" + file + "' has no tensor '" + key +
                 "'; it was written by another version; fit the model again");
   return value.toTensor();
 }
@@ -110,22 +110,22 @@ at::Tensor read_tensor(torch::serialize::InputArchive& archive, const std::strin
 
 void Baseline::load(const std::string& file, sdk::FitContext& context) {
   if (!std::filesystem::is_regular_file(file))
-    throw Error(name_ + ": model state '" + file + "' does not exist; fit the model first (trellis run)");
+    throw Error("model state '" + file + "' does not exist; fit the model first (trellis run)");
   torch::serialize::InputArchive archive;
   try {
     archive.load_from(file);
   } catch (const c10::Error& e) {
-    throw Error(name_ + ": cannot read model state '" + file + "' (not a saved model, or damaged): " +
+    throw Error("cannot read model state '" + file + "' (not a saved model, or damaged): " +
                 e.what_without_backtrace());
   }
   c10::IValue saved_by;
   if (!archive.try_read("predictor", saved_by) || !saved_by.isString())
-    throw Error(name_ + ": '" + file + "' is not a saved baseline state");
+    throw Error("'" + file + "' is not a saved baseline state");
   if (saved_by.toStringRef() != name_)
-    throw Error(name_ + ": '" + file + "' holds the state of " + saved_by.toStringRef() + ", not of " + name_);
+    throw Error("'" + file + "' holds the state of " + saved_by.toStringRef() + ", not of " + name_);
   at::Tensor control = read_tensor(archive, "control_mean", file, name_);
   if (context.screen && control.size(0) != context.screen->num_genes())
-    throw Error(name_ + ": model state '" + file + "' has " + std::to_string(control.size(0)) +
+    throw Error("model state '" + file + "' has " + std::to_string(control.size(0)) +
                 " genes but the screen has " + std::to_string(context.screen->num_genes()) +
                 "; load it with the data it was fitted on");
   State loaded;

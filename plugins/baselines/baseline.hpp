@@ -17,16 +17,15 @@ namespace trellis::baselines {
 /// Named tensors: what a baseline needs to predict after fit().
 using State = std::map<std::string, at::Tensor>;
 
-/// The screen of a fit; throws naming `who` (e.g. "predictor/additive") when absent.
-const sdk::Screen& screen_of(const sdk::FitContext& context, const std::string& who);
+/// The screen of a fit; throws when absent.
+const sdk::Screen& screen_of(const sdk::FitContext& context);
 
-/// The control mean [G]: context.control_mean when the host computed it,
-/// else the mean of the screen's control cells. float32.
-at::Tensor control_mean_of(const sdk::FitContext& context, const std::string& who);
+/// The control mean [G] (sdk::control_mean) as float32; throws without a screen.
+at::Tensor control_mean_of(const sdk::FitContext& context);
 
 /// Pseudobulk [G] of screen condition `condition`: row `condition` of
 /// context.condition_means when defined, else the mean of its cells. float32.
-at::Tensor condition_mean_of(const sdk::FitContext& context, std::int64_t condition, const std::string& who);
+at::Tensor condition_mean_of(const sdk::FitContext& context, std::int64_t condition);
 
 /// Base of the baselines. Subclasses fit into `control_mean_` plus their own
 /// state (state() / restore()); this class saves and loads both, and samples.

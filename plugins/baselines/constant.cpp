@@ -51,10 +51,10 @@ class MeanDelta : public ConstantPredictor {
     std::int64_t n = 0;
     for (std::int64_t c : context.train_conditions) {
       if (screen.conditions.at(static_cast<std::size_t>(c)).is_control()) continue;
-      sum += condition_mean_of(context, c, name_) - control;
+      sum += condition_mean_of(context, c) - control;
       ++n;
     }
-    if (n == 0) throw Error("predictor/mean needs at least one perturbed training condition");
+    if (n == 0) throw Error("fitting needs at least one perturbed training condition");
     profile_ = control + sum / static_cast<double>(n);
     control_mean_ = control;
   }

@@ -67,11 +67,11 @@ class Linear : public Baseline {
     const at::Tensor control = begin_fit(context).to(at::kDouble);
     const sdk::Screen& screen = *context.screen;
     const sdk::GeneTable* universe = context.genes ? context.genes : screen.genes;
-    if (!universe) throw Error(name_ + " needs the gene universe to fit");
+    if (!universe) throw Error("fitting needs the gene universe");
     const std::vector<std::int64_t>& measured = universe->measured();
     const auto genes = control.size(0);
     if (static_cast<std::int64_t>(measured.size()) != genes)
-      throw Error(name_ + ": the gene universe has " + std::to_string(measured.size()) +
+      throw Error("the gene universe has " + std::to_string(measured.size()) +
                   " measured genes but the control mean has " + std::to_string(genes));
 
     // Training columns: the control first (appended when the split left it
@@ -80,19 +80,19 @@ class Linear : public Baseline {
     std::vector<std::int64_t> columns{control_index};
     for (std::int64_t c : context.train_conditions) {
       if (c < 0 || c >= static_cast<std::int64_t>(screen.conditions.size()))
-        throw Error(name_ + ": training condition index " + std::to_string(c) + " is not a screen condition");
+        throw Error("training condition index " + std::to_string(c) + " is not a screen condition");
       if (!screen.conditions[static_cast<std::size_t>(c)].is_control()) columns.push_back(c);
     }
     std::vector<at::Tensor> means;
     for (std::int64_t c : columns)
-      means.push_back(c == control_index ? control : condition_mean_of(context, c, name_).to(at::kDouble));
+      means.push_back(c == control_index ? control : condition_mean_of(context, c).to(at::kDouble));
     const at::Tensor x = at::stack(means, 1);  // [G, n]
 
     at::Tensor gene_embedding, table, embedded;
     if (features_.empty()) {
       const auto most = std::min<std::int64_t>(genes, x.size(1));
       if (dimension_ > most)
-        throw Error(name_ + ": option 'dimension' = " + std::to_string(dimension_) +
+        throw Error("option 'dimension' = " + std::to_string(dimension_) +
                     " is larger than possible: the PCA of the training pseudobulk (" + std::to_string(genes) +
                     " genes x " + std::to_string(x.size(1)) + " training conditions with the control) has at most " +
                     std::to_string(most) + " components; lower 'dimension' or train on more conditions");
@@ -103,14 +103,9 @@ class Linear : public Baseline {
       table.index_copy_(0, rows, gene_embedding);
       embedded.index_fill_(0, rows, true);
     } else {
-      const auto found = context.features.find(features_);
-      if (found == context.features.end())
-        throw Error(name_ + ": option 'features' names '" + features_ +
-                    "', but no encoder output of that name was given; add it under [model.encoders] or set "
-                    "features = \"\" for the PCA embedding");
-      table = found->second.to(at::kDouble).contiguous();
+      table = context.feature(features_).to(at::kDouble).contiguous();
       if (table.dim() != 2 || table.size(0) != universe->size())
-        throw Error(name_ + ": feature '" + features_ + "' must be [universe genes = " +
+        throw Error("feature '" + features_ + "' must be [universe genes = " +
                     std::to_string(universe->size()) + ", d], got " + std::to_string(table.dim()) + " dimensions" +
                     (table.dim() >= 1 ? " with " + std::to_string(table.size(0)) + " rows" : std::string()));
       embedded = at::ones({universe->size()}, at::kBool);
@@ -163,7 +158,7 @@ class Linear : public Baseline {
       const at::Tensor left = at::linalg_solve(a.t().mm(a) + ridge_ * eye, a.t().mm(yc).mm(p));
       k_ = at::linalg_solve(p.t().mm(p) + ridge_ * eye, left.t()).t().contiguous();
     } catch (const c10::Error& e) {
-      throw Error(name_ + ": the ridge system is singular; set option 'ridge' above 0 (" +
+      throw Error("the ridge system is singular; set option 'ridge' above 0 (" +
                   e.what_without_backtrace() + ")");
     }
     center_ = center;
@@ -200,7 +195,7 @@ class Linear : public Baseline {
     if (gene_embedding_.dim() != 2 || gene_embedding_.size(0) != genes || k_.dim() != 2 ||
         k_.size(0) != gene_embedding_.size(1) || k_.size(1) != k_.size(0) || center_.size(0) != genes ||
         table_.dim() != 2 || table_.size(1) != k_.size(0) || embedded_.size(0) != table_.size(0))
-      throw Error(name_ + ": the saved state's tensors do not fit together; fit the model again");
+      throw Error("the saved state's tensors do not fit together; fit the model again");
   }
 
  private:
@@ -209,13 +204,13 @@ class Linear : public Baseline {
   /// genes that have one.
   at::Tensor embed(const sdk::Condition& condition, std::int64_t& parts) const {
     if (condition.gene_indices.size() != condition.genes.size())
-      throw Error(name_ + ": condition '" + condition.name + "' has genes without universe indices");
+      throw Error("condition '" + condition.name + "' has genes without universe indices");
     at::Tensor sum = at::zeros({table_.size(1)}, at::kDouble);
     const auto* has = embedded_.data_ptr<bool>();
     for (std::size_t i = 0; i < condition.gene_indices.size(); ++i) {
       const std::int64_t g = condition.gene_indices[i];
       if (g < 0 || g >= table_.size(0))
-        throw Error(name_ + ": gene '" + condition.genes[i] + "' of condition '" + condition.name +
+        throw Error("gene '" + condition.genes[i] + "' of condition '" + condition.name +
                     "' is outside the gene universe the model was fitted on (" + std::to_string(table_.size(0)) +
                     " genes)");
       if (!has[g]) continue;

@@ -31,7 +31,7 @@ namespace trellis::gears {
 
 at::Tensor group_weights(const std::vector<std::int64_t>& condition, const std::vector<at::Tensor>& retained) {
   if (condition.size() != retained.size())
-    throw sdk::Error("predictor/gears: " + std::to_string(condition.size()) + " batch rows but " +
+    throw sdk::Error(std::to_string(condition.size()) + " batch rows but " +
                      std::to_string(retained.size()) + " gene masks");
   std::map<std::int64_t, std::pair<std::int64_t, double>> groups;  // condition -> (cells, retained genes)
   for (std::size_t b = 0; b < condition.size(); ++b) {
@@ -54,7 +54,7 @@ at::Tensor gears_loss(const at::Tensor& pred, const at::Tensor& target, const at
                       const at::Tensor& weight, const at::Tensor& logvar, const GearsConfig& config) {
   if (pred.sizes() != target.sizes() || pred.sizes() != weight.sizes() || pred.dim() != 2 ||
       control_mean.dim() != 1 || control_mean.size(0) != pred.size(1))
-    throw sdk::Error("predictor/gears: loss inputs disagree in shape (prediction " + std::to_string(pred.dim()) +
+    throw sdk::Error("loss inputs disagree in shape (prediction " + std::to_string(pred.dim()) +
                      "-d, target, weights and control mean must all cover the same [B, G])");
   const at::Tensor diff = pred - target;
   at::Tensor error = config.autofocus_gamma == 2.0 ? diff.square().square()

@@ -60,6 +60,7 @@
 #include "gears_config.hpp"
 #include "gears_loss.hpp"
 #include "trellis/sdk/error.hpp"
+#include "trellis/sdk/fit_support.hpp"
 #include "trellis/sdk/nn/message_passing.hpp"
 #include "trellis/sdk/nn/mlp.hpp"
 #include "trellis/sdk/predictor.hpp"
@@ -82,7 +83,7 @@ struct Propagation {
 
 Propagation normalised(const sdk::Graph& graph, const std::string& option, std::int64_t universe) {
   if (graph.num_nodes != universe)
-    throw Error(kName + ": graph '" + graph.name + "' (option " + option + ") has " +
+    throw Error("graph '" + graph.name + "' (option " + option + ") has " +
                 std::to_string(graph.num_nodes) + " nodes but the gene universe has " + std::to_string(universe) +
                 "; build it over the same genes");
   graph.validate();
@@ -165,21 +166,19 @@ class Gears : public sdk::NeuralPredictor {
   }
 
   void prepare(sdk::FitContext& context) override {
-    if (prepared_) throw Error(kName + ": prepare() was called twice on the same model; make a new one");
-    if (!context.genes) throw Error(kName + " needs the gene universe (FitContext::genes)");
+    if (prepared_) throw Error("prepare() was called twice on the same model; make a new one");
+    if (!context.genes) throw Error("the model needs the gene universe (FitContext::genes)");
     const sdk::GeneTable& genes = *context.genes;
     universe_ = genes.size();
     measured_ = at::tensor(genes.measured(), at::kLong).reshape({static_cast<std::int64_t>(genes.measured().size())});
     genes_ = measured_.size(0);
-    if (genes_ < 1) throw Error(kName + ": the gene universe has no measured genes");
-    go_ = normalised(graph(context, c_.go_graph, "go_graph"), "go_graph", universe_);
-    coexpression_ = normalised(graph(context, c_.coexpression_graph, "coexpression_graph"), "coexpression_graph",
+    if (genes_ < 1) throw Error("the gene universe has no measured genes");
+    go_ = normalised(context.graph(c_.go_graph), "go_graph", universe_);
+    coexpression_ = normalised(context.graph(c_.coexpression_graph), "coexpression_graph",
                                universe_);
-    control_ = context.control_mean.defined() ? context.control_mean
-               : context.screen             ? context.screen->mean_of(context.screen->control_index())
-                                            : at::Tensor();
-    if (!control_.defined() || control_.dim() != 1 || control_.size(0) != genes_)
-      throw Error(kName + ": the control mean must cover the " + std::to_string(genes_) + " measured genes");
+    control_ = sdk::control_mean(context);
+    if (control_.dim() != 1 || control_.size(0) != genes_)
+      throw Error("the control mean must cover the " + std::to_string(genes_) + " measured genes");
     control_ = control_.to(at::kFloat).contiguous();
     build_masks(context);
     build_parameters();
@@ -187,7 +186,7 @@ class Gears : public sdk::NeuralPredictor {
   }
 
   at::Tensor forward(const sdk::Batch& batch) override {
-    if (!prepared_) throw Error(kName + ": forward() before prepare()");
+    if (!prepared_) throw Error("forward() before prepare()");
     // In eval mode rows are independent (BatchNorm uses running statistics),
     // so predicting many conditions runs in chunks of kEvalRows rows: the
     // [rows, G, 2h] intermediates stay as small as in training.
@@ -198,7 +197,7 @@ class Gears : public sdk::NeuralPredictor {
   // Training: the uncertainty head's log-variance goes straight into the
   // loss of the same step.
   sdk::StepOutput training_step(const sdk::Batch& batch) override {
-    if (!prepared_) throw Error(kName + ": training_step() before prepare()");
+    if (!prepared_) throw Error("training_step() before prepare()");
     at::Tensor logvar;
     const at::Tensor predicted = forward_rows(batch, &logvar);
     return {loss_of(predicted, batch, logvar), {}};
@@ -229,7 +228,7 @@ class Gears : public sdk::NeuralPredictor {
   at::Tensor forward_rows(const sdk::Batch& batch, at::Tensor* logvar = nullptr) {
     const std::int64_t B = batch.size();
     if (!batch.control.defined() || batch.control.dim() != 2 || batch.control.size(1) != genes_)
-      throw Error(kName + ": batch control must be [B, " + std::to_string(genes_) + "]");
+      throw Error("batch control must be [B, " + std::to_string(genes_) + "]");
     const std::int64_t h = c_.hidden;
     const bool training = is_training();
 
@@ -315,10 +314,10 @@ class Gears : public sdk::NeuralPredictor {
   }
 
   at::Tensor loss_of(const at::Tensor& predicted, const sdk::Batch& batch, const at::Tensor& logvar) {
-    if (!batch.target.defined()) throw Error(kName + ": loss() needs the batch target");
+    if (!batch.target.defined()) throw Error("loss() needs the batch target");
     const std::int64_t B = predicted.size(0);
     if (static_cast<std::int64_t>(batch.condition.size()) != B)
-      throw Error(kName + ": the batch names " + std::to_string(batch.condition.size()) + " conditions for " +
+      throw Error("the batch names " + std::to_string(batch.condition.size()) + " conditions for " +
                   std::to_string(B) + " rows");
     std::vector<at::Tensor> retained;
     retained.reserve(static_cast<std::size_t>(B));
@@ -331,29 +330,17 @@ class Gears : public sdk::NeuralPredictor {
   }
 
  private:
-  const sdk::Graph& graph(const sdk::FitContext& context, const std::string& name, const std::string& option) const {
-    const auto found = context.graphs.find(name);
-    if (found == context.graphs.end()) {
-      std::string have;
-      for (const auto& [n, g] : context.graphs) have += (have.empty() ? "" : ", ") + n;
-      throw Error(kName + ": option " + option + " names graph '" + name +
-                  "', which is not among the model's graphs (" + (have.empty() ? "none" : have) +
-                  "); add [model.graphs." + name + "] or set " + option + " to one of them");
-    }
-    return found->second;
-  }
-
   void check_perturbations(const sdk::Batch& batch, std::int64_t B) const {
     if (batch.perturbed_row.numel() != batch.perturbed_gene.numel())
-      throw Error(kName + ": perturbed_gene and perturbed_row differ in length");
+      throw Error("perturbed_gene and perturbed_row differ in length");
     const auto lo = batch.perturbed_gene.min().item<std::int64_t>();
     const auto hi = batch.perturbed_gene.max().item<std::int64_t>();
     if (lo < 0 || hi >= universe_)
-      throw Error(kName + ": perturbed gene index " + std::to_string(lo < 0 ? lo : hi) + " is outside the universe of " +
+      throw Error("perturbed gene index " + std::to_string(lo < 0 ? lo : hi) + " is outside the universe of " +
                   std::to_string(universe_) + " genes");
     const auto rlo = batch.perturbed_row.min().item<std::int64_t>();
     const auto rhi = batch.perturbed_row.max().item<std::int64_t>();
-    if (rlo < 0 || rhi >= B) throw Error(kName + ": perturbed_row outside the batch of " + std::to_string(B));
+    if (rlo < 0 || rhi >= B) throw Error("perturbed_row outside the batch of " + std::to_string(B));
   }
 
   /// GEARS' dict_filter: per training condition, the measured genes whose

@@ -12,7 +12,7 @@ namespace trellis::grape {
 at::Tensor grape_loss(const at::Tensor& predicted, const at::Tensor& target, double huber_delta, double huber_weight,
                       double autofocus_gamma) {
   if (!target.defined() || predicted.sizes() != target.sizes())
-    throw sdk::Error("predictor/grape: loss needs a target of the prediction's shape");
+    throw sdk::Error("loss needs a target of the prediction's shape");
   const at::Tensor diff = predicted - target;
   at::Tensor loss = diff.square().mean();
   if (huber_weight > 0) loss = loss + huber_weight * at::huber_loss(predicted, target, at::Reduction::Mean, huber_delta);

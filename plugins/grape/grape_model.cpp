@@ -53,6 +53,7 @@
 #include "grape_network.hpp"
 #include "grape_options.hpp"
 #include "trellis/sdk/error.hpp"
+#include "trellis/sdk/graph_tsv.hpp"
 #include "trellis/sdk/gsl.hpp"
 #include "trellis/sdk/log.hpp"
 #include "trellis/sdk/nn/gat.hpp"
@@ -60,6 +61,7 @@
 #include "trellis/sdk/nn/mlp.hpp"
 #include "trellis/sdk/predictor.hpp"
 #include "trellis/sdk/relation.hpp"
+#include "trellis/sdk/suggest.hpp"
 
 namespace trellis::grape {
 
@@ -69,11 +71,7 @@ using sdk::Error;
 const std::string kName = "predictor/grape";
 const std::string kPretrainStage = "pretrain_alignment";
 
-std::string list(const std::vector<std::string>& names) {
-  std::string s;
-  for (const auto& n : names) s += (s.empty() ? "" : ", ") + n;
-  return s.empty() ? "none" : s;
-}
+std::string list(const std::vector<std::string>& names) { return names.empty() ? "none" : sdk::join(names); }
 
 /// One distinct condition of a batch: its (gene, sign) pairs, sorted.
 using Key = std::vector<std::pair<std::int64_t, float>>;
@@ -117,7 +115,7 @@ class Grape : public sdk::NeuralPredictor, public GrapeInspect, public sdk::Netw
     if (!context.run_dir.empty()) {
       const sdk::Graph g = learned_graph();
       const std::string file = context.run_dir + "/learned_graph.tsv";
-      write_graph_tsv(g, *genes_, file);
+      sdk::write_graph_tsv(g, *genes_, file);
       sdk::log_info(kName + ": learned graph (" + std::to_string(g.num_edges()) + " edges) written to " + file);
     }
   }
@@ -171,19 +169,19 @@ class Grape : public sdk::NeuralPredictor, public GrapeInspect, public sdk::Netw
   }
 
   void prepare(sdk::FitContext& context) override {
-    if (prepared_) throw Error(kName + ": prepare() was called twice on the same model; make a new one");
-    if (!context.genes) throw Error(kName + " needs the gene universe (FitContext::genes)");
+    if (prepared_) throw Error("prepare() was called twice on the same model; make a new one");
+    if (!context.genes) throw Error("the model needs the gene universe (FitContext::genes)");
     genes_ = context.genes;
     universe_ = genes_->size();
     const auto& measured = genes_->measured();
     genes_measured_ = static_cast<std::int64_t>(measured.size());
-    if (genes_measured_ < 1) throw Error(kName + ": the gene universe has no measured genes");
+    if (genes_measured_ < 1) throw Error("the gene universe has no measured genes");
     measured_ = at::tensor(measured, at::kLong).reshape({genes_measured_});
     read_features(context);
     read_prior(context);
     gsl_ = context.structure_learner;
     if (!gsl_)
-      throw Error(kName + " needs a structure learner: add [model.gsl] with type = \"gsl/none\" (the prior as is) or "
+      throw Error("the model needs a structure learner: add [model.gsl] with type = \"gsl/none\" (the prior as is) or "
                           "\"gsl/grape_khop\"");
     typer_ = context.relation_typer;
     build_modules();
@@ -203,10 +201,10 @@ class Grape : public sdk::NeuralPredictor, public GrapeInspect, public sdk::Netw
   }
 
   at::Tensor forward(const sdk::Batch& batch) override {
-    if (!prepared_) throw Error(kName + ": forward() before prepare()");
+    if (!prepared_) throw Error("forward() before prepare()");
     const std::int64_t B = batch.size();
     if (!batch.control.defined() || batch.control.dim() != 2 || batch.control.size(1) != genes_measured_)
-      throw Error(kName + ": batch control must be [B, " + std::to_string(genes_measured_) + "]");
+      throw Error("batch control must be [B, " + std::to_string(genes_measured_) + "]");
     std::vector<Key> keys;
     const std::vector<std::int64_t> row_of = distinct_conditions(batch, keys);
     const Structure& s = structure();
@@ -261,35 +259,23 @@ class Grape : public sdk::NeuralPredictor, public GrapeInspect, public sdk::Netw
   };
 
   void read_features(const sdk::FitContext& context) {
-    std::vector<std::string> have;
-    for (const auto& [n, t] : context.features) have.push_back(n);
     features_.clear();
     for (const auto& m : c_.modalities) {
-      const auto f = context.features.find(m);
-      if (f == context.features.end())
-        throw Error(kName + ": option modalities names feature '" + m + "', which is not among the model's features (" +
-                    list(have) + "); add [model.encoders." + m + "] or remove it from modalities");
-      if (f->second.dim() != 2 || f->second.size(0) != universe_)
-        throw Error(kName + ": feature '" + m + "' must be [" + std::to_string(universe_) + " genes, d]");
-      features_.push_back(f->second.detach().to(at::kFloat).contiguous());
+      const at::Tensor& f = context.feature(m);
+      if (f.dim() != 2 || f.size(0) != universe_)
+        throw Error("feature '" + m + "' must be [" + std::to_string(universe_) + " genes, d]");
+      features_.push_back(f.detach().to(at::kFloat).contiguous());
     }
   }
 
   void read_prior(const sdk::FitContext& context) {
-    const auto f = context.graphs.find(c_.graph);
-    if (f == context.graphs.end()) {
-      std::vector<std::string> have;
-      for (const auto& [n, g] : context.graphs) have.push_back(n);
-      throw Error(kName + ": option graph names '" + c_.graph + "', which is not among the model's graphs (" +
-                  list(have) + "); add [model.graphs." + c_.graph + "] or set graph to one of them");
-    }
-    prior_ = f->second;
+    prior_ = context.graph(c_.graph);
     if (prior_.num_nodes != universe_)
-      throw Error(kName + ": graph '" + c_.graph + "' has " + std::to_string(prior_.num_nodes) +
+      throw Error("graph '" + c_.graph + "' has " + std::to_string(prior_.num_nodes) +
                   " nodes but the gene universe has " + std::to_string(universe_) + "; build it over the same genes");
     prior_.validate();
     if (prior_.num_edges() == 0)
-      throw Error(kName + ": the prior graph '" + c_.graph + "' has no edges, so the GNN would pass no messages; "
+      throw Error("the prior graph '" + c_.graph + "' has no edges, so the GNN would pass no messages; "
                   "lower its threshold (or raise k) under [model.graphs." + c_.graph + "]");
   }
 
@@ -375,7 +361,7 @@ class Grape : public sdk::NeuralPredictor, public GrapeInspect, public sdk::Netw
     regulariser_ = is_training() ? learned.regulariser : at::Tensor();
     s.graph = typed(learned.graph);
     if (s.graph.num_nodes != universe_)
-      throw Error(kName + ": the structure learner returned a graph over " + std::to_string(s.graph.num_nodes) +
+      throw Error("the structure learner returned a graph over " + std::to_string(s.graph.num_nodes) +
                   " nodes, expected " + std::to_string(universe_));
     const sdk::Graph scaled = with_mean_one_weights(s.graph);
     if (!scaled.edge_type.defined()) {
@@ -415,14 +401,14 @@ class Grape : public sdk::NeuralPredictor, public GrapeInspect, public sdk::Netw
       const at::Tensor sign = batch.perturbation_sign.defined() ? batch.perturbation_sign.to(at::kFloat).contiguous()
                                                                 : at::ones({K}, at::kFloat);
       if (row.numel() != K || sign.numel() != K)
-        throw Error(kName + ": perturbed_gene, perturbed_row and perturbation_sign differ in length");
+        throw Error("perturbed_gene, perturbed_row and perturbation_sign differ in length");
       for (std::int64_t k = 0; k < K; ++k) {
         const std::int64_t g = gene.data_ptr<std::int64_t>()[k], r = row.data_ptr<std::int64_t>()[k];
         float s = sign.data_ptr<float>()[k];
         if (g < 0 || g >= universe_)
-          throw Error(kName + ": perturbed gene index " + std::to_string(g) + " is outside the universe of " +
+          throw Error("perturbed gene index " + std::to_string(g) + " is outside the universe of " +
                       std::to_string(universe_) + " genes");
-        if (r < 0 || r >= B) throw Error(kName + ": perturbed_row " + std::to_string(r) + " outside the batch of " +
+        if (r < 0 || r >= B) throw Error("perturbed_row " + std::to_string(r) + " outside the batch of " +
                                          std::to_string(B));
         if (s == 0.0f) {
           if (!warned_sign_)

@@ -35,8 +35,4 @@ class GrapeInspect {
   virtual sdk::Graph learned_graph() = 0;
 };
 
-/// Writes `graph` as TSV (source, target, weight, relation; gene symbols)
-/// to `file` through a temporary file renamed into place.
-void write_graph_tsv(const sdk::Graph& graph, const sdk::GeneTable& genes, const std::string& file);
-
 }  // namespace trellis::grape

@@ -5,8 +5,6 @@
 namespace trellis::grape {
 namespace {
 void register_components(sdk::Registrar& r) {
-  register_text_encoders(r);
-  register_knowledge_encoders(r);
   register_structure(r);
   register_predictor(r);
 }
@@ -14,5 +12,5 @@ void register_components(sdk::Registrar& r) {
 }  // namespace trellis::grape
 
 TRELLIS_PLUGIN("grape", "0.1.0",
-               "GRAPE: text and DNA gene encoders, biotype relations, structure learning, heterogeneous GNN", "MIT",
+               "GRAPE: multimodal similarity prior, biotype relations, structure learning, heterogeneous GNN", "MIT",
                trellis::grape::register_components)

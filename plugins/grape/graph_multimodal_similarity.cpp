@@ -39,6 +39,7 @@
 #include "gsl_blockwise.hpp"
 #include "trellis/sdk/error.hpp"
 #include "trellis/sdk/log.hpp"
+#include "trellis/sdk/tensor_text.hpp"
 
 namespace trellis::grape {
 
@@ -72,7 +73,7 @@ class MultimodalSimilarity : public sdk::GraphConstructor {
   sdk::Graph build(const sdk::BuildContext& context) override {
     const sdk::GeneTable& genes = context.gene_table();
     const std::int64_t g = genes.size();
-    if (g < 1) throw sdk::Error(std::string(kWho) + ": the gene universe is empty");
+    if (g < 1) throw sdk::Error("the gene universe is empty");
 
     // Unit rows per modality (zero rows stay zero) and how many modalities
     // each gene has.
@@ -81,18 +82,18 @@ class MultimodalSimilarity : public sdk::GraphConstructor {
     for (const auto& name : features_) {
       at::Tensor x = context.feature(name);
       if (x.dim() != 2 || x.size(0) != g)
-        throw sdk::Error(std::string(kWho) + ": feature '" + name + "' has shape " + shape(x) + " but the gene universe has " +
+        throw sdk::Error("feature '" + name + "' has shape " + sdk::shape_of(x) + " but the gene universe has " +
                          std::to_string(g) + " genes; it must be [" + std::to_string(g) + ", d]");
       if (ignore_last_column_) {
         if (x.size(1) < 2)
-          throw sdk::Error(std::string(kWho) + ": feature '" + name + "' has " + std::to_string(x.size(1)) +
+          throw sdk::Error("feature '" + name + "' has " + std::to_string(x.size(1)) +
                            " column(s); with ignore_last_column = true (the missing-modality flag) it needs at least 2, "
                            "or set ignore_last_column = false");
         x = x.slice(1, 0, x.size(1) - 1);
       }
       x = x.detach().to(at::kFloat).contiguous();
       if (!at::isfinite(x).all().item<bool>())
-        throw sdk::Error(std::string(kWho) + ": feature '" + name + "' has non-finite values");
+        throw sdk::Error("feature '" + name + "' has non-finite values");
       const at::Tensor norm = x.norm(2, {1}, /*keepdim=*/true);
       const at::Tensor has = (norm.squeeze(1) > 0).to(at::kFloat);
       const auto covered = static_cast<std::int64_t>(has.sum().item<float>());
@@ -134,7 +135,7 @@ class MultimodalSimilarity : public sdk::GraphConstructor {
     graph.weight = picks.values();
     if (graph.num_edges() == 0) {
       const double largest_cosine = largest_off_diagonal_cosine(unit, fused_scale);
-      throw sdk::Error(std::string(kWho) + ": no pair of genes is similar enough: each modality's cosine must reach "
+      throw sdk::Error("no pair of genes is similar enough: each modality's cosine must reach "
                        "modality_threshold = " + number(modality_threshold_) + " and the row-normalised average threshold = " +
                        number(threshold_) + " (the largest cosine between two different genes is " +
                        number(largest_cosine) + "); lower modality_threshold (e.g. to " +
@@ -149,12 +150,6 @@ class MultimodalSimilarity : public sdk::GraphConstructor {
   }
 
  private:
-  static std::string shape(const at::Tensor& t) {
-    std::string s = "[";
-    for (std::int64_t d = 0; d < t.dim(); ++d) s += (d ? ", " : "") + std::to_string(t.size(d));
-    return s + "]";
-  }
-
   /// The largest cosine between two different genes in any modality (the
   /// fused one included), for the empty-graph message only: a second pass.
   double largest_off_diagonal_cosine(const std::vector<at::Tensor>& unit, const at::Tensor& fused_scale) const {

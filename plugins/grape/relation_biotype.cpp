@@ -32,6 +32,7 @@
 
 #include "trellis/sdk/error.hpp"
 #include "trellis/sdk/log.hpp"
+#include "trellis/sdk/suggest.hpp"
 
 namespace trellis::grape {
 
@@ -40,11 +41,7 @@ namespace {
 constexpr const char* kWho = "relation/biotype";
 constexpr const char* kOther = "other";
 
-std::string join(const std::vector<std::string>& names) {
-  std::string s;
-  for (const auto& n : names) s += (s.empty() ? "" : ", ") + n;
-  return s;
-}
+using sdk::join;
 
 class BiotypeRelations : public sdk::RelationTyper {
  public:

@@ -49,18 +49,18 @@ class Coexpression : public sdk::GraphConstructor {
     const sdk::GeneTable& genes = context.gene_table();
     const std::int64_t g = screen.num_genes();
     if (k_ > g - 1)
-      throw sdk::Error("graph/coexpression: k = " + std::to_string(k_) + " but the screen measures only " +
+      throw sdk::Error("k = " + std::to_string(k_) + " but the screen measures only " +
                        std::to_string(g) + " genes (at most " + std::to_string(std::max<std::int64_t>(g - 1, 0)) +
                        " partners each); lower k");
     if (static_cast<std::int64_t>(genes.measured().size()) != g)
-      throw sdk::Error("graph/coexpression: the gene table lists " + std::to_string(genes.measured().size()) +
+      throw sdk::Error("the gene table lists " + std::to_string(genes.measured().size()) +
                        " measured genes but the screen has " + std::to_string(g) + " columns");
 
     const at::Tensor cells = allowed_cells(screen, context.train_conditions);
     const std::int64_t n = cells.size(0);
     if (n < 2)
-      throw sdk::Error("graph/coexpression: needs at least 2 training single-perturbation or control cells, found " +
-                       std::to_string(n));
+      throw sdk::Error("the co-expression graph needs at least 2 training single-perturbation or control "
+                       "cells, found " + std::to_string(n));
 
     // Column means and which genes vary, from the CSR directly.
     std::vector<double> sum(static_cast<std::size_t>(g), 0.0);
@@ -152,7 +152,7 @@ class Coexpression : public sdk::GraphConstructor {
 
     sdk::Graph graph = graph_from_neighbours("coexpression", genes.size(), neighbours, genes.measured());
     if (graph.num_edges() == 0)
-      throw sdk::Error("graph/coexpression: no pair of genes has |Pearson r| above the threshold " +
+      throw sdk::Error("no pair of genes has |Pearson r| above the threshold " +
                        format_number(threshold_) + " (the largest |r| is " + format_number(*std::max_element(largest.begin(), largest.end())) + " over " +
                        std::to_string(n) + " cells); lower threshold");
     sdk::log_info("graph/coexpression: " + std::to_string(graph.num_edges()) + " edges over " + std::to_string(g) +
@@ -169,7 +169,7 @@ class Coexpression : public sdk::GraphConstructor {
       if (screen.conditions[c].is_control()) allowed[c] = true;
     for (const auto c : train) {
       if (c < 0 || c >= static_cast<std::int64_t>(screen.conditions.size()))
-        throw sdk::Error("graph/coexpression: training condition index " + std::to_string(c) + " is out of range");
+        throw sdk::Error("training condition index " + std::to_string(c) + " is out of range");
       if (screen.conditions[static_cast<std::size_t>(c)].genes.size() == 1) allowed[static_cast<std::size_t>(c)] = true;
     }
     const at::Tensor condition = screen.cell_condition.contiguous();

@@ -17,10 +17,11 @@
 #include <ATen/Parallel.h>
 
 #include "graphs.hpp"
-#include "tsv_reader.hpp"
 #include "top_k.hpp"
 #include "trellis/sdk/error.hpp"
 #include "trellis/sdk/log.hpp"
+#include "trellis/sdk/suggest.hpp"
+#include "trellis/sdk/text_input.hpp"
 
 namespace trellis::graphs {
 
@@ -31,21 +32,19 @@ const std::vector<std::string> kOntologies{"BP", "CC", "MF"};
 /// go_id -> ontology ("BP", "CC", "MF") from a go_terms.tsv(.gz) table with
 /// columns go_id and ontology.
 std::unordered_map<std::string, std::string> read_ontologies(const std::string& path) {
-  TsvReader reader(path, "option 'go_terms_file' of graph/go_similarity");
+  sdk::TextInput reader(sdk::expand_data_dir(path), "option 'go_terms_file'");
   std::vector<std::string> fields;
-  if (!reader.next(fields)) throw sdk::Error("GO term file '" + path + "' is empty");
+  if (!reader.next_fields(fields)) throw sdk::Error("GO term file '" + path + "' is empty");
   const auto column = [&](const std::string& name) {
     const auto it = std::find(fields.begin(), fields.end(), name);
     if (it == fields.end()) {
-      std::string present;
-      for (const auto& f : fields) present += (present.empty() ? "" : ", ") + f;
-      throw sdk::Error("GO term file '" + path + "' has no column '" + name + "' (columns: " + present + ")");
+      throw sdk::Error("GO term file '" + path + "' has no column '" + name + "' (columns: " + sdk::join(fields) + ")");
     }
     return static_cast<std::size_t>(it - fields.begin());
   };
   const std::size_t id = column("go_id"), ontology = column("ontology");
   std::unordered_map<std::string, std::string> out;
-  while (reader.next(fields))
+  while (reader.next_fields(fields))
     if (fields.size() > std::max(id, ontology)) out[fields[id]] = fields[ontology];
   return out;
 }
@@ -71,7 +70,7 @@ class GoSimilarity : public sdk::GraphConstructor {
     const sdk::GeneTable& genes = context.gene_table();
     const std::int64_t n = genes.size();
     if (k_ > n - 1)
-      throw sdk::Error("graph/go_similarity: k = " + std::to_string(k_) + " but the universe has only " +
+      throw sdk::Error("k = " + std::to_string(k_) + " but the universe has only " +
                        std::to_string(n) + " genes (at most " + std::to_string(std::max<std::int64_t>(n - 1, 0)) +
                        " partners each); lower k");
 
@@ -155,10 +154,8 @@ class GoSimilarity : public sdk::GraphConstructor {
     for (const auto g : perturbed)
       if (terms[static_cast<std::size_t>(g)].empty()) missing.push_back(context.gene_table().at(g).symbol);
     if (missing.empty()) return;
-    const std::size_t shown = list_missing_ ? missing.size() : std::min<std::size_t>(missing.size(), 5);
-    std::string names;
-    for (std::size_t i = 0; i < shown; ++i) names += (i ? ", " : "") + missing[i];
-    if (shown < missing.size()) names += ", ... (set list_missing = true to list all)";
+    std::string names = sdk::join_first(missing, list_missing_ ? missing.size() : 5);
+    if (!list_missing_ && missing.size() > 5) names += " (set list_missing = true to list all)";
     sdk::log_warning("graph/go_similarity: " + std::to_string(missing.size()) + " of " +
                      std::to_string(perturbed.size()) + " perturbed genes have no GO terms" +
                      (filter_ ? " in the selected ontologies" : "") + " and get no edges: " + names);

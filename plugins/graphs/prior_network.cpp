@@ -32,10 +32,11 @@
 #include <unordered_map>
 
 #include "graphs.hpp"
-#include "tsv_reader.hpp"
 #include "top_k.hpp"
 #include "trellis/sdk/error.hpp"
 #include "trellis/sdk/log.hpp"
+#include "trellis/sdk/suggest.hpp"
+#include "trellis/sdk/text_input.hpp"
 
 namespace trellis::graphs {
 
@@ -80,17 +81,16 @@ class PriorNetwork : public sdk::GraphConstructor {
       return it == by_lower.end() ? -1 : it->second;
     };
 
-    TsvReader reader(file_, "option 'file' of graph/prior_network");
+    sdk::TextInput reader(sdk::expand_data_dir(file_), "option 'file'");
     std::vector<std::string> fields;
-    if (!reader.next(fields)) throw sdk::Error("graph/prior_network: network file '" + file_ + "' is empty");
+    if (!reader.next_fields(fields)) throw sdk::Error("network file '" + file_ + "' is empty");
     const std::vector<std::string> header = fields;
     const auto column = [&](const std::string& option, const std::string& name) -> std::int64_t {
       if (name.empty()) return -1;
       const auto it = std::find(header.begin(), header.end(), name);
       if (it != header.end()) return it - header.begin();
-      std::string present;
-      for (const auto& h : header) present += (present.empty() ? "'" : ", '") + h + "'";
-      throw sdk::Error("graph/prior_network: option '" + option + "' names column '" + name + "', which '" + file_ +
+      const std::string present = "'" + sdk::join(header, "', '") + "'";
+      throw sdk::Error("option '" + option + "' names column '" + name + "', which '" + file_ +
                        "' does not have (its columns: " + present + ")");
     };
     const auto source = column("source_column", source_column_), target = column("target_column", target_column_),
@@ -102,9 +102,9 @@ class PriorNetwork : public sdk::GraphConstructor {
     std::int64_t read = 0, filtered_confidence = 0, filtered_sign = 0, dropped = 0;
     std::set<std::string> unknown;
     std::map<std::pair<std::int64_t, std::int64_t>, std::pair<double, std::int64_t>> edges;  // sum, count
-    while (reader.next(fields)) {
+    while (reader.next_fields(fields)) {
       if (fields.size() < width)
-        throw sdk::Error("graph/prior_network: line " + std::to_string(reader.line()) + " of '" + file_ + "' has " +
+        throw sdk::Error("line " + std::to_string(reader.line_number()) + " of '" + file_ + "' has " +
                          std::to_string(fields.size()) + " fields, the header " + std::to_string(header.size()));
       ++read;
       if (confidence >= 0 && !keep.count(fields[static_cast<std::size_t>(confidence)])) {
@@ -138,15 +138,13 @@ class PriorNetwork : public sdk::GraphConstructor {
     if (sign_ != "any") filters += ", " + std::to_string(filtered_sign) + " left out by sign";
     sdk::log_info("graph/prior_network: read " + std::to_string(read) + " edges from '" + file_ + "'" + filters);
     if (dropped > 0) {
-      std::string examples;
-      std::size_t i = 0;
-      for (auto it = unknown.begin(); it != unknown.end() && i < 5; ++it, ++i) examples += (i ? ", " : "") + *it;
+      const std::string examples = sdk::join_first({unknown.begin(), unknown.end()}, 5);
       sdk::log_warning("graph/prior_network: dropped " + std::to_string(dropped) + " of " +
                        std::to_string(candidates) + " edges: " + std::to_string(unknown.size()) +
                        " genes not in the universe (e.g. " + examples + ")");
     }
     if (edges.empty())
-      throw sdk::Error("graph/prior_network: no edge of '" + file_ + "' is left (" + std::to_string(read) +
+      throw sdk::Error("no edge of '" + file_ + "' is left (" + std::to_string(read) +
                        " read" + filters + ", " + std::to_string(dropped) +
                        " with a gene outside the universe of " + std::to_string(genes.size()) +
                        " genes); check the columns, filters and gene names");
@@ -165,7 +163,7 @@ class PriorNetwork : public sdk::GraphConstructor {
   }
 
  private:
-  Sign parse_sign(const std::string& value, const TsvReader& reader) const {
+  Sign parse_sign(const std::string& value, const sdk::TextInput& reader) const {
     const std::string v = lower(value);
     if (v == "activation") return Sign::activation;
     if (v == "repression") return Sign::repression;
@@ -173,17 +171,17 @@ class PriorNetwork : public sdk::GraphConstructor {
     char* end = nullptr;
     const double x = std::strtod(value.c_str(), &end);
     if (end == value.c_str() || *end != '\0')
-      throw sdk::Error("graph/prior_network: line " + std::to_string(reader.line()) + " of '" + file_ +
+      throw sdk::Error("line " + std::to_string(reader.line_number()) + " of '" + file_ +
                        "': sign '" + value + "' in column '" + sign_column_ +
                        "' is neither a number nor Activation/Repression/Unknown");
     return x > 0 ? Sign::activation : x < 0 ? Sign::repression : Sign::unknown;
   }
 
-  double parse_weight(const std::string& value, const TsvReader& reader) const {
+  double parse_weight(const std::string& value, const sdk::TextInput& reader) const {
     char* end = nullptr;
     const double x = std::strtod(value.c_str(), &end);
     if (value.empty() || *end != '\0' || !std::isfinite(x))
-      throw sdk::Error("graph/prior_network: line " + std::to_string(reader.line()) + " of '" + file_ +
+      throw sdk::Error("line " + std::to_string(reader.line_number()) + " of '" + file_ +
                        "': weight '" + value + "' in column '" + weight_column_ + "' is not a finite number");
     return x;
   }

@@ -66,13 +66,13 @@ struct CellSets {
   at::Tensor x, y;
 };
 
-CellSets cell_sets(const sdk::MetricInput& input, std::int64_t max_cells, const char* metric) {
+CellSets cell_sets(const sdk::MetricInput& input, std::int64_t max_cells) {
   if (!input.predicted_cells.defined() || input.predicted_cells.numel() == 0) return {};
   if (!input.observed_cells.defined() || input.observed_cells.numel() == 0) return {};
   const at::Tensor& p = input.predicted_cells;
   const at::Tensor& o = input.observed_cells;
   if (p.dim() != 2 || o.dim() != 2 || p.size(1) != o.size(1))
-    throw sdk::Error(std::string("metric/") + metric + ": predicted cells [" + std::to_string(p.size(0)) + ", " +
+    throw sdk::Error("predicted cells [" + std::to_string(p.size(0)) + ", " +
                      (p.dim() == 2 ? std::to_string(p.size(1)) : "?") + "] and observed cells must be [n, G] " +
                      "with the same G (observed have " + (o.dim() == 2 ? std::to_string(o.size(1)) : "?") +
                      " genes)");
@@ -88,7 +88,7 @@ class EDistance : public sdk::Metric {
   explicit EDistance(std::int64_t max_cells) : max_cells_(max_cells) {}
   sdk::Direction direction() const override { return sdk::Direction::lower_is_better; }
   double compute(const sdk::MetricInput& input) const override {
-    const CellSets s = cell_sets(input, max_cells_, "e_distance");
+    const CellSets s = cell_sets(input, max_cells_);
     if (!s.x.defined()) return nan;
     const double n = static_cast<double>(s.x.size(0)), m = static_cast<double>(s.y.size(0));
     if (n < 2 || m < 2) return nan;  // within-set means need two cells
@@ -113,7 +113,7 @@ class Mmd : public sdk::Metric {
   Mmd(std::int64_t max_cells, double gamma) : max_cells_(max_cells), gamma_(gamma) {}
   sdk::Direction direction() const override { return sdk::Direction::lower_is_better; }
   double compute(const sdk::MetricInput& input) const override {
-    const CellSets s = cell_sets(input, max_cells_, "mmd");
+    const CellSets s = cell_sets(input, max_cells_);
     if (!s.x.defined()) return nan;
     const at::Tensor dxx = within(s.x), dyy = within(s.y), dxy = squared_distances(s.x, s.y);
     const double gamma = gamma_ > 0 ? gamma_ : median_gamma(s);

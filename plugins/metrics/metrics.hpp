@@ -22,14 +22,14 @@ struct Profiles {
 };
 
 /// Reads predicted, observed and control (all [G], same G); throws
-/// trellis::sdk::Error naming `metric` when one is missing or mis-shaped.
-Profiles read_profiles(const sdk::MetricInput& input, const char* metric);
+/// trellis::sdk::Error naming the input that is missing or mis-shaped.
+Profiles read_profiles(const sdk::MetricInput& input);
 
 /// A [G] or [n, G] float tensor as doubles, row-major.
 std::vector<double> to_doubles(const at::Tensor& t);
 
-/// Checks that every index is a valid gene column; throws naming `metric`.
-void check_indices(const std::vector<std::int64_t>& indices, std::size_t genes, const char* metric);
+/// Checks that every index is a valid gene column; throws naming the first that is not.
+void check_indices(const std::vector<std::int64_t>& indices, std::size_t genes);
 
 /// The first min(k, size) entries.
 std::vector<std::int64_t> first_k(const std::vector<std::int64_t>& ranking, std::size_t k);
@@ -85,7 +85,7 @@ class ProfileMetric : public sdk::Metric {
 
 /// The gene columns `genes` selects (empty: the metric is undefined here).
 std::vector<std::int64_t> select_genes(const sdk::MetricInput& input, const Profiles& profiles, Genes genes,
-                                       std::size_t k, const char* metric);
+                                       std::size_t k);
 
 void register_pointwise(sdk::Registrar& r);
 void register_direction(sdk::Registrar& r);

@@ -14,7 +14,7 @@ constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 }
 
 std::vector<std::int64_t> select_genes(const sdk::MetricInput& input, const Profiles& profiles, Genes genes,
-                                       std::size_t k, const char* metric) {
+                                       std::size_t k) {
   const std::size_t g = profiles.genes();
   switch (genes) {
     case Genes::all: {
@@ -23,10 +23,10 @@ std::vector<std::int64_t> select_genes(const sdk::MetricInput& input, const Prof
       return all;
     }
     case Genes::top_de:
-      check_indices(input.de_ranking, g, metric);
+      check_indices(input.de_ranking, g);
       return first_k(input.de_ranking, k);
     case Genes::non_dropout:
-      check_indices(input.top20_non_dropout, g, metric);
+      check_indices(input.top20_non_dropout, g);
       return first_k(input.top20_non_dropout, k);
     case Genes::top_control: {
       std::vector<std::int64_t> order(g);
@@ -56,8 +56,8 @@ sdk::Direction ProfileMetric::direction() const {
 }
 
 double ProfileMetric::compute(const sdk::MetricInput& input) const {
-  const Profiles profiles = read_profiles(input, name_);
-  const std::vector<std::int64_t> genes = select_genes(input, profiles, genes_, k_, name_);
+  const Profiles profiles = read_profiles(input);
+  const std::vector<std::int64_t> genes = select_genes(input, profiles, genes_, k_);
   if (genes.empty()) return nan;  // e.g. a condition whose DE was not tested
   const bool delta = space_ == Space::delta || score_ == Score::same_sign || score_ == Score::opposite_sign;
   std::vector<double> p, o;

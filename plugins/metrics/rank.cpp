@@ -25,16 +25,16 @@ class Rank : public sdk::Metric {
  public:
   sdk::Direction direction() const override { return sdk::Direction::lower_is_better; }
   double compute(const sdk::MetricInput& input) const override {
-    read_profiles(input, "rank");
+    read_profiles(input);
     return 0.0;  // alone, a condition has nothing to be confused with
   }
   std::vector<double> compute_all(const std::vector<sdk::MetricInput>& inputs) const override {
     std::vector<Profiles> profiles;
     profiles.reserve(inputs.size());
-    for (const auto& in : inputs) profiles.push_back(read_profiles(in, "rank"));
+    for (const auto& in : inputs) profiles.push_back(read_profiles(in));
     for (const auto& p : profiles)
       if (p.genes() != profiles.front().genes())
-        throw sdk::Error("metric/rank: every condition must have the same number of genes");
+        throw sdk::Error("every condition must have the same number of genes");
     const std::size_t n = profiles.size();
     std::vector<double> values(n, 0.0);
     if (n < 2) return values;

@@ -8,6 +8,7 @@
 
 #include "metrics.hpp"
 #include "trellis/sdk/error.hpp"
+#include "trellis/sdk/tensor_text.hpp"
 
 namespace trellis::metrics {
 
@@ -17,30 +18,23 @@ std::vector<double> to_doubles(const at::Tensor& t) {
   return std::vector<double>(p, p + d.numel());
 }
 
-namespace {
-std::string shape_of(const at::Tensor& t) {
-  if (!t.defined()) return "undefined";
-  std::string s = "[";
-  for (std::int64_t i = 0; i < t.dim(); ++i) s += (i ? ", " : "") + std::to_string(t.size(i));
-  return s + "]";
-}
-}  // namespace
+using sdk::shape_of;
 
-Profiles read_profiles(const sdk::MetricInput& input, const char* metric) {
+Profiles read_profiles(const sdk::MetricInput& input) {
   const std::pair<const char*, const at::Tensor*> parts[] = {
       {"predicted", &input.predicted}, {"observed", &input.observed}, {"control", &input.control}};
   const std::int64_t g = input.observed.defined() && input.observed.dim() == 1 ? input.observed.size(0) : -1;
   for (const auto& [name, t] : parts)
     if (!t->defined() || t->dim() != 1 || t->size(0) != g || g <= 0)
-      throw sdk::Error(std::string("metric/") + metric + ": input '" + name + "' must be a vector [G] like " +
+      throw sdk::Error(std::string("input '") + name + "' must be a vector [G] like " +
                        "'observed' (" + shape_of(input.observed) + "), got " + shape_of(*t));
   return Profiles{to_doubles(input.predicted), to_doubles(input.observed), to_doubles(input.control)};
 }
 
-void check_indices(const std::vector<std::int64_t>& indices, std::size_t genes, const char* metric) {
+void check_indices(const std::vector<std::int64_t>& indices, std::size_t genes) {
   for (std::int64_t i : indices)
     if (i < 0 || static_cast<std::size_t>(i) >= genes)
-      throw sdk::Error(std::string("metric/") + metric + ": gene index " + std::to_string(i) +
+      throw sdk::Error("gene index " + std::to_string(i) +
                        " in the DE ranking is out of range (the profiles have " + std::to_string(genes) + " genes)");
 }
 

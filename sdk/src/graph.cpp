@@ -3,16 +3,9 @@
 #include <ATen/ATen.h>
 
 #include "trellis/sdk/error.hpp"
+#include "trellis/sdk/tensor_text.hpp"
 
 namespace trellis::sdk {
-
-namespace {
-std::string shape_of(const at::Tensor& t) {
-  std::string s = "[";
-  for (std::int64_t i = 0; i < t.dim(); ++i) s += (i ? ", " : "") + std::to_string(t.size(i));
-  return s + "]";
-}
-}  // namespace
 
 std::int64_t Graph::num_edges() const { return edge_index.defined() ? edge_index.size(1) : 0; }
 

@@ -8,19 +8,10 @@
 
 #include "trellis/sdk/adapter.hpp"
 #include "trellis/sdk/error.hpp"
+#include "trellis/sdk/fit_support.hpp"
 #include "trellis/sdk/predictor.hpp"
 
 namespace trellis::sdk {
-
-namespace {
-
-at::Tensor control_mean_of(const FitContext& context) {
-  if (context.control_mean.defined()) return context.control_mean;
-  if (!context.screen) throw Error("a neural predictor needs a screen (its control mean) to fit");
-  return context.screen->mean_of(context.screen->control_index());
-}
-
-}  // namespace
 
 Batch perturbation_batch(const std::vector<const Condition*>& conditions) {
   std::vector<std::int64_t> gene, row;
@@ -67,7 +58,7 @@ static void adopt_learners(NeuralPredictor& model, const FitContext& context) {
 }
 
 void NeuralPredictor::fit(FitContext& context) {
-  control_mean_ = control_mean_of(context);
+  control_mean_ = sdk::control_mean(context);
   prepare_fit(context);
   adopt_learners(*this, context);
   if (!context.trainer) throw Error("no training loop was provided to fit a neural predictor");
@@ -129,7 +120,7 @@ void NeuralPredictor::save(const std::string& file) const {
 }
 
 void NeuralPredictor::load(const std::string& file, FitContext& context) {
-  control_mean_ = control_mean_of(context);
+  control_mean_ = sdk::control_mean(context);
   prepare_load(context);
   adopt_learners(*this, context);
   torch::serialize::InputArchive archive;

@@ -43,4 +43,10 @@ std::string join(const std::vector<std::string>& names, const std::string& separ
   return out;
 }
 
+std::string join_first(const std::vector<std::string>& names, std::size_t limit) {
+  if (names.size() <= limit) return join(names);
+  std::string out = join(std::vector<std::string>(names.begin(), names.begin() + static_cast<std::ptrdiff_t>(limit)));
+  return out + ", ... (" + std::to_string(names.size() - limit) + " more)";
+}
+
 }  // namespace trellis::sdk

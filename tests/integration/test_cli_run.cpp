@@ -181,6 +181,9 @@ TEST_CASE("run: bad input fails with a clear error and leaves no run directory",
        "[model.predictor]\ntype = \"predictor/throws_in_fit\"\nmessage = \"no luck\"\n",
        "plugin 'test_bad_predictor' 0.1.0, predictor/throws_in_fit in [model.predictor] {message = \"no luck\"}: "
        "fit failed: no luck"},
+      // A shipped plugin's message carries no prefix of its own either.
+      {"plugin error in a graph", "mean", "[model.graphs.net]\ntype = \"graph/prior_network\"\nfile = \"absent.tsv\"\n",
+       "graph/prior_network in [model.graphs.net] {file = "},
       {"adapter slot the predictor lacks", "mean", "[model.adapters.encoder]\ntype = \"adapter/none\"\n",
        "[model.adapters.encoder]: predictor/mean has no adapter slot 'encoder'; its slots: none"},
       {"training stage the predictor lacks", "gears", "[train.pretrain]\nepochs = 1\n",
@@ -194,6 +197,9 @@ TEST_CASE("run: bad input fails with a clear error and leaves no run directory",
       INFO(r.output);
       CHECK(r.exit_code == 1);
       CHECK_THAT(r.output, Contains(c.message));
+      if (c.name == "plugin error in a graph")
+        CHECK_THAT(r.output, Contains("plugin 'graphs' ") && Contains(": build failed: option 'file': file '") &&
+                                 Contains("absent.tsv' does not exist"));
       CHECK_FALSE(fs::exists(out));
     }
   }

@@ -30,7 +30,7 @@
 #include "trellis/annotation/sqlite_source.hpp"
 #include "trellis/annotation/tsv_fields.hpp"
 #include "trellis/annotation/tsv_source.hpp"
-#include "trellis/io/text_input.hpp"
+#include "trellis/sdk/text_input.hpp"
 #include "trellis/sdk/error.hpp"
 
 namespace fs = std::filesystem;
@@ -121,7 +121,7 @@ Biotype biotype_of(const AnnotationSource& source, const std::string& symbol) {
 }  // namespace
 
 TEST_CASE("annotation: loaders read long lines, CRLF, plain files and split fields at tabs", "[annotation]") {
-  using trellis::core::io::TextInput;
+  using trellis::sdk::TextInput;
   TempDir dir;
   const std::string long_line(200000, 'x');
   write_gz(dir.path() / "a.tsv.gz", "h1\th2\r\n" + long_line + "\n\nlast\tline");
@@ -150,7 +150,7 @@ TEST_CASE("annotation: loaders read long lines, CRLF, plain files and split fiel
 }
 
 TEST_CASE("annotation: loaders report missing and truncated files", "[annotation]") {
-  using trellis::core::io::TextInput;
+  using trellis::sdk::TextInput;
   TempDir dir;
   REQUIRE_THROWS_WITH(TextInput(dir.path() / "absent.tsv.gz"), Catch::Contains("absent.tsv.gz") &&
                                                                    Catch::Contains("No such file or directory"));

@@ -12,11 +12,13 @@
 #include "support.hpp"
 #include "trellis/io/matrix_market.hpp"
 #include "trellis/io/tables.hpp"
-#include "trellis/io/text_input.hpp"
+#include "trellis/sdk/text_input.hpp"
 #include "trellis/sdk/error.hpp"
 
 using namespace trellis::core::io;
 using trellis::sdk::CsrMatrix;
+using trellis::sdk::TextInput;
+using trellis::sdk::is_gzip;
 using trellis::test::TempDir;
 using Catch::Contains;
 

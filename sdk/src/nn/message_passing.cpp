@@ -7,6 +7,7 @@
 #include <torch/torch.h>
 
 #include "trellis/sdk/error.hpp"
+#include "trellis/sdk/tensor_text.hpp"
 
 namespace trellis::sdk::nn {
 namespace {
@@ -21,14 +22,7 @@ class SilentWarnings : public c10::WarningHandler {
 
 }  // namespace
 
-std::string format_shape(const at::Tensor& t) {
-  if (!t.defined()) return "undefined";
-  std::ostringstream os;
-  os << '[';
-  for (int64_t d = 0; d < t.dim(); ++d) os << (d ? ", " : "") << t.size(d);
-  os << ']';
-  return os.str();
-}
+std::string format_shape(const at::Tensor& t) { return shape_of(t); }
 
 void check_edge_index(const at::Tensor& edge_index, std::int64_t num_nodes, const std::string& who) {
   if (!edge_index.defined()) throw Error(who + ": edge_index is undefined");
@@ -59,7 +53,7 @@ void check_edge_weight(const at::Tensor& weight, std::int64_t num_edges, const s
                 std::string(c10::toString(weight.scalar_type())));
   if (weight.dim() != 1 || weight.size(0) != num_edges)
     throw Error(who + ": edge weight must have shape [E] = [" + std::to_string(num_edges) +
-                "] to match edge_index, got " + format_shape(weight));
+                "] to match edge_index, got " + shape_of(weight));
 }
 
 void check_node_features(const at::Tensor& x, std::int64_t in_features, const std::string& who) {
@@ -71,7 +65,7 @@ void check_node_features(const at::Tensor& x, std::int64_t in_features, const st
         in_features >= 0 ? "[N, " + std::to_string(in_features) + "] (N nodes, " +
                                std::to_string(in_features) + " input features)"
                          : "[N, F]";
-    throw Error(who + ": x must have shape " + want + ", got " + format_shape(x));
+    throw Error(who + ": x must have shape " + want + ", got " + shape_of(x));
   }
 }
 
@@ -92,7 +86,7 @@ at::Tensor propagate(const at::Tensor& x, const at::Tensor& edge_index, const at
   if (!x.defined()) throw Error(who + ": x is undefined");
   if (x.dim() < 1 || x.size(0) != num_nodes)
     throw Error(who + ": x must have num_nodes = " + std::to_string(num_nodes) +
-                " rows, got shape " + format_shape(x));
+                " rows, got shape " + shape_of(x));
   check_edge_index(edge_index, num_nodes, who);
   check_edge_weight(weight, edge_index.size(1), who);
   const auto src = edge_index[0];
@@ -109,11 +103,11 @@ at::Tensor propagate(const at::Tensor& x, const at::Tensor& edge_index, const at
 at::Tensor segment_softmax(const at::Tensor& scores, const at::Tensor& index, std::int64_t num_nodes) {
   const std::string who = "segment_softmax";
   if (!scores.defined() || !at::isFloatingType(scores.scalar_type()) || scores.dim() < 1)
-    throw Error(who + ": scores must be a floating-point tensor [E, ...], got " + format_shape(scores));
+    throw Error(who + ": scores must be a floating-point tensor [E, ...], got " + shape_of(scores));
   if (!index.defined() || index.scalar_type() != at::kLong || index.dim() != 1 ||
       index.size(0) != scores.size(0))
     throw Error(who + ": index must be int64 of shape [E] = [" + std::to_string(scores.size(0)) +
-                "], got " + format_shape(index));
+                "], got " + shape_of(index));
   // Reuse the id-range check by viewing the index as edges into themselves.
   check_edge_index(index.unsqueeze(0).expand({2, index.size(0)}), num_nodes, who);
   auto shape = scores.sizes().vec();

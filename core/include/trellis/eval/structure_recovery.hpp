@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "trellis/sdk/graph_tsv.hpp"
+
 namespace trellis::sdk {
-struct Graph;
 struct ScoredEdges;
-class GeneTable;
 }  // namespace trellis::sdk
 
 namespace trellis::core::eval {
@@ -30,7 +30,7 @@ struct EdgeList {
 EdgeList read_edge_list(const std::filesystem::path& file);
 
 /// Writes `graph` as `source target weight relation` (gene symbols) atomically.
-void write_graph_tsv(const sdk::Graph& graph, const sdk::GeneTable& genes, const std::filesystem::path& file);
+using sdk::write_graph_tsv;
 
 /// `edges` edges drawn uniformly without replacement among pairs of `nodes`.
 EdgeList random_graph(const std::vector<std::string>& nodes, std::int64_t edges, std::uint64_t seed);

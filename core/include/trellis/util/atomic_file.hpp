@@ -4,12 +4,12 @@
 #include <filesystem>
 #include <string>
 
+#include "trellis/sdk/atomic_file.hpp"
+
 namespace trellis::core::util {
 
-/// Writes `content` to a temporary file beside `path`, then renames it over
-/// `path`. Throws std::runtime_error naming the path on failure; the target
-/// is left untouched then.
-void write_file_atomic(const std::filesystem::path& path, const std::string& content);
+/// Temporary file, then rename (shared with plugins through the SDK).
+using sdk::write_file_atomic;
 
 /// Reads a whole text file; throws std::runtime_error naming it on failure.
 std::string read_file(const std::filesystem::path& path);

@@ -21,4 +21,8 @@ TRELLIS_SDK_API std::string closest_match(const std::string& name,
 /// Joins names with ", " (for "known keys: a, b, c" messages).
 TRELLIS_SDK_API std::string join(const std::vector<std::string>& names, const std::string& separator = ", ");
 
+/// The first `limit` names joined with ", ", then ", ... (N more)" when some
+/// are left out (for examples in messages about long lists).
+TRELLIS_SDK_API std::string join_first(const std::vector<std::string>& names, std::size_t limit);
+
 }  // namespace trellis::sdk
