@@ -6,7 +6,7 @@
 #include <optional>
 #include <sstream>
 
-#include "trellis/io/text_input.hpp"
+#include "trellis/sdk/text_input.hpp"
 #include "trellis/sdk/error.hpp"
 #include "trellis/sdk/network.hpp"
 #include "trellis/util/atomic_file.hpp"
@@ -41,7 +41,7 @@ std::optional<std::size_t> column_named(const std::vector<std::string>& header, 
 }  // namespace
 
 std::vector<std::pair<std::string, std::string>> read_truth_network(const std::filesystem::path& file) {
-  io::TextInput in(file);
+  sdk::TextInput in(file);
   std::string_view view;
   if (!in.next(view))
     throw sdk::Error(file.string() + ": empty file; expected a header line (e.g. regulator<TAB>target)");
@@ -68,7 +68,7 @@ std::vector<std::pair<std::string, std::string>> read_truth_network(const std::f
 }
 
 std::vector<std::string> read_gene_list(const std::filesystem::path& file) {
-  io::TextInput in(file);
+  sdk::TextInput in(file);
   std::string_view view;
   std::vector<std::string> genes;
   while (in.next(view)) {
