@@ -158,7 +158,7 @@ class Linear : public Baseline {
       const at::Tensor left = at::linalg_solve(a.t().mm(a) + ridge_ * eye, a.t().mm(yc).mm(p));
       k_ = at::linalg_solve(p.t().mm(p) + ridge_ * eye, left.t()).t().contiguous();
     } catch (const c10::Error& e) {
-      throw Error("the ridge system is singular; set option 'ridge' above 0 (" +
+      throw Error(std::string("the ridge system is singular; set option 'ridge' above 0 (") +
                   e.what_without_backtrace() + ")");
     }
     center_ = center;

@@ -126,7 +126,7 @@ TEST_CASE("trellis run task = network: failures name the cause and write nothing
        {"nowhere.tsv': none of its 3 genes (FAKE1, FAKE2, FAKE3) is measured in the screen",
         "by the screen's symbols"}},
       {"an unknown task", "coexpression_network", "task = \"netwrok\"\n",
-       {"unknown task \"netwrok\". Did you mean \"network\"?", "Known tasks: response"}},
+       {"option 'task' must be one of \"response\", \"network\", got \"netwrok\" (did you mean \"network\"?)"}},
       {"no truth network", "no_change", "task = \"network\"\n[data]\ntruth_network = \"\"\n",
        {"task = \"network\" needs a truth network to score against: add [data] truth_network"}},
   };

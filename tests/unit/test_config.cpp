@@ -225,7 +225,7 @@ TEST_CASE("top-level keys are checked: a typo suggests the key, device must be o
   CHECK_NOTHROW(experiment::check_top_level(c));
   c.insert_or_assign("seeed", 3);
   CHECK(message_of([&] { experiment::check_top_level(c); }) ==
-        "the config's top level: unknown option 'seeed'. Did you mean 'seed'? Known options: seed, threads, device, "
+        "the config's top level: unknown option 'seeed'. Did you mean 'seed'? Known options: seed, threads, task, device, "
         "plugin_path, data, model, train, eval, split.");
   c.erase("seeed");
   c.insert_or_assign("threads", -1);

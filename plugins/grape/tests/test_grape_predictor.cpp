@@ -373,7 +373,7 @@ TEST_CASE("grape: failure messages", "[grape-predictor]") {
   SECTION("a modality that is not among the features") {
     auto model = make_grape(small({{"modalities", {"text", "go"}}}));
     auto c = t.context();
-    CHECK_THROWS_WITH(model->prepare(c), Contains("modalities names feature 'go'") && Contains("dna, text") &&
+    CHECK_THROWS_WITH(model->prepare(c), Contains("feature 'go' is not built; available: dna, text") &&
                                              Contains("[model.encoders.go]"));
   }
   SECTION("a prior graph without edges") {
@@ -385,7 +385,7 @@ TEST_CASE("grape: failure messages", "[grape-predictor]") {
   SECTION("a missing graph and a missing structure learner") {
     auto model = make_grape(small({{"graph", "go"}}));
     auto c = t.context();
-    CHECK_THROWS_WITH(model->prepare(c), Contains("option graph names 'go'") && Contains("(prior)"));
+    CHECK_THROWS_WITH(model->prepare(c), Contains("graph 'go' is not built; available: prior") && Contains("[model.graphs.go]"));
     auto other = make_grape(small());
     auto c2 = t.context();
     c2.structure_learner = nullptr;

@@ -157,7 +157,7 @@ TEST_CASE("go_similarity: perturbed genes without GO terms are reported", "[grap
     LogCapture log;
     make("go_similarity", json{{"k", 2}})->build(context);
     CHECK_THAT(log.all(), Contains("7 of 9 perturbed genes have no GO terms and get no edges: E, N0, N1, N2, N3, "
-                                   "... (set list_missing = true to list all)"));
+                                   "... (2 more) (set list_missing = true to list all)"));
   }
   {
     LogCapture log;
