@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <random>
 #include <stdexcept>
 
@@ -52,6 +53,11 @@ std::filesystem::path test_plugin_dir(const std::string& name) {
 }  // namespace trellis::test
 
 namespace trellis::test {
+
+std::string read_text(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
 
 std::filesystem::path data_dir() {
   const char* env = std::getenv("TRELLIS_DATA_DIR");

@@ -38,6 +38,9 @@ std::filesystem::path test_plugin_dir(const std::string& name);
 /// the repository. Empty when it does not exist.
 std::filesystem::path data_dir();
 
+/// The whole content of a text file ("" when it cannot be read).
+std::string read_text(const std::filesystem::path& file);
+
 }  // namespace trellis::test
 
 /// Skips the rest of a test case (with a visible warning) when the shared
@@ -48,7 +51,3 @@ std::filesystem::path data_dir();
     WARN("shared data not found (set TRELLIS_DATA_DIR): skipping the rest of this test"); \
     return;                                                                             \
   }
-
-namespace trellis::test {
-
-}  // namespace trellis::test

@@ -19,16 +19,13 @@
 namespace fs = std::filesystem;
 using trellis::test::run_trellis;
 using trellis::test::TempDir;
+using trellis::test::read_text;
 using Catch::Contains;
 
 namespace {
 
 const std::string configs = std::string(TRELLIS_SOURCE_DIR) + "/configs";
 
-std::string read_text(const fs::path& file) {
-  std::ifstream in(file);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 // The mean baseline on Norman19 (split seed 1), run once by `trellis run`;
 // sampling is off so that run and eval compute the same metrics.

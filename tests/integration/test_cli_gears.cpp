@@ -16,13 +16,10 @@ namespace fs = std::filesystem;
 using Catch::Contains;
 using trellis::test::run_trellis;
 using trellis::test::TempDir;
+using trellis::test::read_text;
 
 namespace {
 
-std::string read_text(const fs::path& file) {
-  std::ifstream in(file);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 }  // namespace
 

@@ -14,6 +14,7 @@
 namespace fs = std::filesystem;
 using trellis::test::run_trellis;
 using trellis::test::TempDir;
+using trellis::test::read_text;
 using Catch::Contains;
 using Catch::Matchers::WithinAbs;
 
@@ -21,10 +22,6 @@ namespace {
 
 const std::string configs = std::string(TRELLIS_SOURCE_DIR) + "/configs";
 
-std::string read_text(const fs::path& file) {
-  std::ifstream in(file);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 // A network experiment on Norman19 + DoRothEA with `model` (a configs/models
 // file stem) and extra TOML appended.

@@ -15,16 +15,13 @@
 namespace fs = std::filesystem;
 using trellis::test::run_trellis;
 using trellis::test::TempDir;
+using trellis::test::read_text;
 using Catch::Contains;
 
 namespace {
 
 const std::string configs = std::string(TRELLIS_SOURCE_DIR) + "/configs";
 
-std::string read_text(const fs::path& file) {
-  std::ifstream in(file);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 // An experiment on Norman19 with `model` (a configs/models file stem) and
 // extra TOML appended.

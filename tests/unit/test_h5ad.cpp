@@ -22,6 +22,7 @@ using trellis::sdk::AnnData;
 using trellis::sdk::Column;
 using trellis::sdk::CsrMatrix;
 using trellis::test::TempDir;
+using trellis::test::read_text;
 namespace fs = std::filesystem;
 
 namespace {
@@ -95,10 +96,6 @@ std::pair<int, std::string> run(const std::string& command, const fs::path& erro
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
 
-std::string read_text(const fs::path& file) {
-  std::ifstream in(file);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 bool have_anndata() { return std::system("/usr/bin/python3 -c 'import anndata' >/dev/null 2>&1") == 0; }
 
