@@ -6,6 +6,7 @@
 #include <ATen/ATen.h>
 
 #include "trellis/sdk/error.hpp"
+#include "trellis/sdk/fit_support.hpp"
 #include "trellis/train/batches.hpp"
 
 namespace trellis::core::train {
@@ -68,9 +69,7 @@ BatchSource::BatchSource(const sdk::FitContext& context, sdk::BatchMode mode, st
       throw sdk::Error("cell_pairs training pairs each cell with a control cell, but the screen has no control "
                        "cells ('" + screen_.conditions[static_cast<std::size_t>(control)].name + "')");
   } else {
-    control_mean_ = context.control_mean.defined() ? context.control_mean
-                                                   : screen_.mean_of(screen_.control_index());
-    control_mean_ = control_mean_.to(at::kFloat).contiguous();
+    control_mean_ = sdk::control_mean(context).to(at::kFloat).contiguous();
     if (context.condition_means.defined()) {
       means_ = context.condition_means.index_select(0, at::tensor(conditions_, at::kLong));
     } else {

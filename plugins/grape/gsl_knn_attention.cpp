@@ -25,6 +25,7 @@
 #include "gsl_blockwise.hpp"
 #include "gsl_learners.hpp"
 #include "gsl_pair_dot.hpp"
+#include "trellis/sdk/edge_picks.hpp"
 #include "trellis/sdk/error.hpp"
 #include "trellis/sdk/nn/message_passing.hpp"
 
@@ -43,14 +44,7 @@ class KnnAttention : public sdk::StructureLearner {
         mix_prior_(options.get_double("mix_prior")),
         entropy_weight_(options.get_double("entropy_weight")),
         block_rows_(options.get_int("block_rows")) {
-    if (dim_ < 1) throw options.invalid("dim", "must be positive");
-    if (k_ < 1) throw options.invalid("k", "must be positive");
-    if (!(temperature_ > 0)) throw options.invalid("temperature", "must be positive");
-    if (mix_prior_ < 0 || mix_prior_ > 1) throw options.invalid("mix_prior", "must be in [0, 1]");
-    if (entropy_weight_ < 0) throw options.invalid("entropy_weight", "must be >= 0");
-    if (block_rows_ < 1) throw options.invalid("block_rows", "must be positive");
     const std::int64_t input_dim = options.get_int("input_dim");
-    if (input_dim < 0) throw options.invalid("input_dim", "must be 0 (from the first node representations) or positive");
     if (input_dim > 0) build(input_dim);
   }
 
@@ -69,7 +63,7 @@ class KnnAttention : public sdk::StructureLearner {
       at::NoGradGuard no_grad;
       const at::Tensor ud = unit.detach();
       const std::int64_t rows = std::min(block_rows_, g);
-      EdgePicks picks;
+      sdk::EdgePicks picks;
       for (std::int64_t r0 = 0; r0 < g; r0 += rows) {
         at::Tensor block = ud.slice(0, r0, std::min(g, r0 + rows)).mm(ud.t());
         picks.pick(block, r0, k_, std::numeric_limits<double>::lowest(), /*positive_only=*/false, /*self_loops=*/false);
@@ -123,16 +117,22 @@ class KnnAttention : public sdk::StructureLearner {
 
 sdk::OptionSchema knn_attention_options() {
   sdk::OptionSchema s;
-  s.add("dim", std::int64_t{64}, "width of the trainable linear projection the cosine similarity is taken in");
-  s.add("k", std::int64_t{20}, "neighbours per node (its most similar other nodes)");
-  s.add("temperature", 0.5, "edge weights = softmax over a node's neighbours of cosine / temperature");
+  s.add("dim", std::int64_t{64}, "width of the trainable linear projection the cosine similarity is taken in")
+      .min(1);
+  s.add("k", std::int64_t{20}, "neighbours per node (its most similar other nodes)").min(1);
+  s.add("temperature", 0.5, "edge weights = softmax over a node's neighbours of cosine / temperature")
+      .greater_than(0);
   s.add("mix_prior", 0.5,
-        "union with the prior's edges: weight (1 - mix_prior) * attention + mix_prior * prior weight; 0 = kNN only");
+        "union with the prior's edges: weight (1 - mix_prior) * attention + mix_prior * prior weight; 0 = kNN only")
+      .range(0, 1);
   s.add("entropy_weight", 0.0,
-        "regulariser: this times the mean entropy of the nodes' attention (favours few decisive neighbours); 0 = none");
+        "regulariser: this times the mean entropy of the nodes' attention (favours few decisive neighbours); 0 = none")
+      .min(0);
   s.add("input_dim", std::int64_t{0},
-        "width of the node representations; 0 = create the projection on the first learn() call");
-  s.add("block_rows", std::int64_t{1024}, "rows per block when choosing neighbours (memory: block_rows x G floats)");
+        "width of the node representations; 0 = create the projection on the first learn() call")
+      .min(0);
+  s.add("block_rows", std::int64_t{1024}, "rows per block when choosing neighbours (memory: block_rows x G floats)")
+      .min(1);
   return s;
 }
 

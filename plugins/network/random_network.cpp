@@ -16,9 +16,7 @@ namespace {
 class RandomNetwork : public sdk::NetworkInferrer {
  public:
   explicit RandomNetwork(const sdk::Options& options)
-      : seed_(options.get_int("seed")), max_edges_(options.get_int("max_edges")) {
-    if (max_edges_ < 1) throw options.invalid("max_edges", "must be positive");
-  }
+      : seed_(options.get_int("seed")), max_edges_(options.get_int("max_edges")) {}
 
   sdk::ScoredEdges infer(sdk::FitContext& context) override {
     const std::vector<std::string> genes = measured_symbols(context, "network/random");
@@ -57,7 +55,8 @@ class RandomNetwork : public sdk::NetworkInferrer {
 sdk::OptionSchema random_options() {
   sdk::OptionSchema s;
   s.add("seed", std::int64_t{0}, "added to the experiment's seed");
-  s.add("max_edges", std::int64_t{1000000}, "list every ordered pair up to this many, else this many random pairs");
+  s.add("max_edges", std::int64_t{1000000}, "list every ordered pair up to this many, else this many random pairs")
+      .min(1);
   return s;
 }
 
