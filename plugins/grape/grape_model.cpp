@@ -62,6 +62,7 @@
 #include "trellis/sdk/predictor.hpp"
 #include "trellis/sdk/relation.hpp"
 #include "trellis/sdk/suggest.hpp"
+#include "trellis/sdk/trace.hpp"
 
 namespace trellis::grape {
 
@@ -76,7 +77,7 @@ std::string list(const std::vector<std::string>& names) { return names.empty() ?
 /// One distinct condition of a batch: its (gene, sign) pairs, sorted.
 using Key = std::vector<std::pair<std::int64_t, float>>;
 
-class Grape : public sdk::NeuralPredictor, public GrapeInspect, public sdk::NetworkInferrer {
+class Grape : public sdk::NeuralPredictor, public sdk::NetworkInferrer, public sdk::Traceable {
  public:
   explicit Grape(GrapeConfig config) : c_(std::move(config)) {}
 
@@ -224,9 +225,21 @@ class Grape : public sdk::NeuralPredictor, public GrapeInspect, public sdk::Netw
     return grape_loss(predicted, batch.target, c_.huber_delta, c_.huber_weight, c_.autofocus_gamma);
   }
 
-  at::Tensor kernel_map(const at::Tensor& x) const override { return gaussian_kernel(x, c_.kernel_sigma); }
+  // "kernel/<modality>" (shared): the features after the Gaussian kernel
+  // map; "node_input" [B, N, hidden]: the node representation the HGNN
+  // receives, perturbation applied; "output" [B, G]: forward(batch).
+  std::vector<sdk::TracedTensor> trace(const sdk::Batch& batch) override {
+    if (!prepared_) throw Error("trace() before prepare()");
+    std::vector<sdk::TracedTensor> out;
+    for (std::size_t i = 0; i < features_.size(); ++i)
+      out.push_back({"kernel/" + c_.modalities[i], gaussian_kernel(features_[i], c_.kernel_sigma)});
+    out.push_back({"node_input", node_input(batch)});
+    out.push_back({"output", forward(batch)});
+    return out;
+  }
 
-  at::Tensor node_input(const sdk::Batch& batch) override {
+ private:
+  at::Tensor node_input(const sdk::Batch& batch) {
     std::vector<Key> keys;
     const std::vector<std::int64_t> row_of = distinct_conditions(batch, keys);
     const Structure& s = structure();
@@ -238,7 +251,7 @@ class Grape : public sdk::NeuralPredictor, public GrapeInspect, public sdk::Netw
     return dense.view({U, universe_, -1}).index_select(0, at::tensor(row_of, at::kLong));
   }
 
-  sdk::Graph learned_graph() override {
+  sdk::Graph learned_graph() {
     const bool was_training = is_training();
     eval();
     sdk::Graph g;
@@ -251,7 +264,6 @@ class Grape : public sdk::NeuralPredictor, public GrapeInspect, public sdk::Netw
     return g;
   }
 
- private:
   struct Structure {
     at::Tensor node_repr;
     sdk::Graph graph;

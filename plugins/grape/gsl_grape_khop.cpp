@@ -49,6 +49,7 @@
 #include "gsl_blockwise.hpp"
 #include "gsl_learners.hpp"
 #include "gsl_pair_dot.hpp"
+#include "trellis/sdk/edge_picks.hpp"
 #include "trellis/sdk/error.hpp"
 #include "trellis/sdk/log.hpp"
 #include "trellis/sdk/nn/gcn.hpp"
@@ -80,17 +81,7 @@ class GrapeKhop : public sdk::StructureLearner {
         self_loops_(options.get_bool("self_loops")),
         block_rows_(options.get_int("block_rows")) {
     if (hidden_.empty()) throw options.invalid("hidden", "must list at least one layer width, e.g. [256, 256, 64]");
-    for (const auto w : hidden_)
-      if (w < 1) throw options.invalid("hidden", "widths must be positive");
-    if (heads_ < 1) throw options.invalid("heads", "must be positive");
-    if (head_dim_ < 0) throw options.invalid("head_dim", "must be 0 (the layer's width) or positive");
-    if (threshold_ < 0 || threshold_ > 1) throw options.invalid("threshold", "must be in [0, 1]");
-    if (k_ < 0) throw options.invalid("k", "must be 0 (no cap) or positive");
-    if (reg_weight_ < 0) throw options.invalid("reg_weight", "must be >= 0");
-    if (recompute_every_ < 1) throw options.invalid("recompute_every", "must be >= 1");
-    if (block_rows_ < 1) throw options.invalid("block_rows", "must be positive");
     const std::int64_t input_dim = options.get_int("input_dim");
-    if (input_dim < 0) throw options.invalid("input_dim", "must be 0 (from the first node representations) or positive");
     if (input_dim > 0) build(input_dim);
   }
 
@@ -178,7 +169,7 @@ class GrapeKhop : public sdk::StructureLearner {
     const at::Tensor ud = u.detach();
     const at::Tensor inverse = norm.detach().reciprocal().unsqueeze(1);
     const std::int64_t g = ud.size(0), rows = std::min(block_rows_, g);
-    EdgePicks picks;
+    sdk::EdgePicks picks;
     for (std::int64_t r0 = 0; r0 < g; r0 += rows) {
       const std::int64_t r1 = std::min(g, r0 + rows);
       at::Tensor block = ud.slice(0, r0, r1).mm(ud.t()).mul_(inverse.slice(0, r0, r1));
@@ -215,23 +206,30 @@ class GrapeKhop : public sdk::StructureLearner {
 sdk::OptionSchema grape_khop_options() {
   sdk::OptionSchema s;
   s.add("hidden", std::vector<std::int64_t>{256, 256, 64},
-        "GCN layer widths; a multi-head similarity follows each layer");
-  s.add("heads", std::int64_t{3}, "bias-free linear similarity heads per layer (cosine per head, mean over heads)");
+        "GCN layer widths; a multi-head similarity follows each layer")
+      .min(1);
+  s.add("heads", std::int64_t{3}, "bias-free linear similarity heads per layer (cosine per head, mean over heads)")
+      .min(1);
   s.add("head_dim", std::int64_t{0},
         "output width of each head; 0 = the layer's width (the reference). The cost of choosing pairs grows "
-        "with heads x the sum of head widths");
+        "with heads x the sum of head widths")
+      .min(0);
   s.add("prior_threshold", 0.04, "the GCNs run over the prior's edges with weight >= this (unweighted, plus self loops)");
-  s.add("threshold", 0.015, "entries of the row-L2-normalised fused similarity below this are zeroed");
-  s.add("k", std::int64_t{50}, "at most this many partners (the strongest) per node; 0 = no cap");
-  s.add("reg_weight", 1.0, "weight of the regulariser mean((G - prior)^2); 0 = none");
+  s.add("threshold", 0.015, "entries of the row-L2-normalised fused similarity below this are zeroed")
+      .range(0, 1);
+  s.add("k", std::int64_t{50}, "at most this many partners (the strongest) per node; 0 = no cap").min(0);
+  s.add("reg_weight", 1.0, "weight of the regulariser mean((G - prior)^2); 0 = none").min(0);
   s.add("detach", false,
         "detach the learned weights as the reference does (the prediction loss then never trains the learner)");
   s.add("recompute_every", std::int64_t{1},
-        "training: choose the node pairs every N-th call, reuse them in between (weights still recomputed)");
+        "training: choose the node pairs every N-th call, reuse them in between (weights still recomputed)")
+      .min(1);
   s.add("self_loops", false, "keep each node's edge to itself (it counts in the row norm either way)");
   s.add("input_dim", std::int64_t{0},
-        "width of the node representations; 0 = create the layers on the first learn() call");
-  s.add("block_rows", std::int64_t{1024}, "rows per block when choosing pairs (memory: block_rows x G floats)");
+        "width of the node representations; 0 = create the layers on the first learn() call")
+      .min(0);
+  s.add("block_rows", std::int64_t{1024}, "rows per block when choosing pairs (memory: block_rows x G floats)")
+      .min(1);
   return s;
 }
 

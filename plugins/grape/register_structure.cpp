@@ -1,9 +1,7 @@
-// Registration of GRAPE's graph, relation typer and structure learners.
-#include "graph_multimodal_similarity.hpp"
+// Registration of GRAPE's relation typer and structure learners.
 #include "grape.hpp"
 #include "gsl_learners.hpp"
 #include "relation_biotype.hpp"
-#include "trellis/sdk/graph_constructor.hpp"
 #include "trellis/sdk/gsl.hpp"
 #include "trellis/sdk/relation.hpp"
 #include "trellis/sdk/plugin.hpp"
@@ -11,10 +9,6 @@
 namespace trellis::grape {
 
 void register_structure(sdk::Registrar& r) {
-  r.add<sdk::GraphConstructor>("multimodal_similarity",
-              "GRAPE prior: per-modality cosine similarity of named features (plus their fusion), thresholded, "
-              "averaged, row-normalised; top-k partners per gene, computed in row blocks",
-              multimodal_similarity_options(), &make_multimodal_similarity);
   r.add<sdk::RelationTyper>("biotype",
                  "GRAPE relation types from the endpoints' biotypes: C-C, C-N, N-N (binary) or finer biotype pairs",
                  biotype_relations_options(), &make_biotype_relations);

@@ -21,4 +21,9 @@ sdk::OptionSchema coexpression_options();
 std::shared_ptr<sdk::GraphConstructor> make_prior_network(const sdk::Options& options);
 sdk::OptionSchema prior_network_options();
 
+/// graph/multimodal_similarity: GRAPE's prior, cosine similarity of named
+/// features per modality and fused (multimodal_similarity.cpp).
+std::shared_ptr<sdk::GraphConstructor> make_multimodal_similarity(const sdk::Options& options);
+sdk::OptionSchema multimodal_similarity_options();
+
 }  // namespace trellis::graphs

@@ -19,11 +19,15 @@ void register_components(sdk::Registrar& r) {
   r.add<sdk::GraphConstructor>("prior_network",
               "Edges from a TSV network file (e.g. DoRothEA, TRRUST), filtered by confidence and sign",
               prior_network_options(), &make_prior_network);
+  r.add<sdk::GraphConstructor>("multimodal_similarity",
+              "GRAPE prior: per-modality cosine similarity of named features (plus their fusion), thresholded, "
+              "averaged, row-normalised; top-k partners per gene, computed in row blocks",
+              multimodal_similarity_options(), &make_multimodal_similarity);
 }
 
 }  // namespace
 
 }  // namespace trellis::graphs
 
-TRELLIS_PLUGIN("graphs", "0.1.0", "Gene-gene graphs: GO similarity, co-expression, prior networks", "MIT",
+TRELLIS_PLUGIN("graphs", "0.1.0", "Gene-gene graphs: GO similarity, co-expression, prior networks, multimodal feature similarity", "MIT",
                trellis::graphs::register_components)

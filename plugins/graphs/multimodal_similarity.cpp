@@ -27,31 +27,25 @@
 // Self loops. Each gene's own entry (1 in every modality it has) counts in
 // its row norm, as in the reference's dense matrix; with `self_loops` false
 // (the default) it is then left out of the edges.
-#include "graph_multimodal_similarity.hpp"
+#include "graphs.hpp"
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <limits>
 
 #include <ATen/ATen.h>
 
-#include "gsl_blockwise.hpp"
+#include "trellis/sdk/edge_picks.hpp"
 #include "trellis/sdk/error.hpp"
 #include "trellis/sdk/log.hpp"
 #include "trellis/sdk/tensor_text.hpp"
+#include "top_k.hpp"
 
-namespace trellis::grape {
+namespace trellis::graphs {
 
 namespace {
 
 constexpr const char* kWho = "graph/multimodal_similarity";
-
-std::string number(double x) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.4g", x);
-  return buffer;
-}
 
 class MultimodalSimilarity : public sdk::GraphConstructor {
  public:
@@ -108,7 +102,7 @@ class MultimodalSimilarity : public sdk::GraphConstructor {
     // 1 / sqrt(p_i): the norm of gene i's concatenated unit rows.
     const at::Tensor fused_scale = at::where(present > 0, present.rsqrt(), at::zeros_like(present));
 
-    EdgePicks picks;
+    sdk::EdgePicks picks;
     const std::int64_t rows = std::min(block_rows_, g);
     for (std::int64_t r0 = 0; r0 < g; r0 += rows) {
       const std::int64_t r1 = std::min(g, r0 + rows);
@@ -116,12 +110,12 @@ class MultimodalSimilarity : public sdk::GraphConstructor {
       for (const auto& u : unit) {
         at::Tensor s = at::mm(u.slice(0, r0, r1), u.t());
         if (fused_) raw_sum = raw_sum.defined() ? raw_sum.add_(s) : s.clone();
-        zero_below(s, modality_threshold_);
+        sdk::zero_below(s, modality_threshold_);
         total = total.defined() ? total.add_(s) : s;
       }
       if (fused_) {
         raw_sum.mul_(fused_scale.slice(0, r0, r1).unsqueeze(1)).mul_(fused_scale.unsqueeze(0));
-        zero_below(raw_sum, modality_threshold_);
+        sdk::zero_below(raw_sum, modality_threshold_);
         total.add_(raw_sum);
       }
       total.div_(total.norm(2, {1}, /*keepdim=*/true).clamp_min(std::numeric_limits<float>::min()));
@@ -136,10 +130,10 @@ class MultimodalSimilarity : public sdk::GraphConstructor {
     if (graph.num_edges() == 0) {
       const double largest_cosine = largest_off_diagonal_cosine(unit, fused_scale);
       throw sdk::Error("no pair of genes is similar enough: each modality's cosine must reach "
-                       "modality_threshold = " + number(modality_threshold_) + " and the row-normalised average threshold = " +
-                       number(threshold_) + " (the largest cosine between two different genes is " +
-                       number(largest_cosine) + "); lower modality_threshold (e.g. to " +
-                       number(std::max(-1.0, std::min(modality_threshold_, largest_cosine) - 0.1)) + ") or threshold");
+                       "modality_threshold = " + format_number(modality_threshold_) + " and the row-normalised average threshold = " +
+                       format_number(threshold_) + " (the largest cosine between two different genes is " +
+                       format_number(largest_cosine) + "); lower modality_threshold (e.g. to " +
+                       format_number(std::max(-1.0, std::min(modality_threshold_, largest_cosine) - 0.1)) + ") or threshold");
     }
     graph.validate();
     const std::int64_t connected = (at::bincount(graph.edge_index[1], {}, g) > 0).sum().item<std::int64_t>();
@@ -207,4 +201,4 @@ std::shared_ptr<sdk::GraphConstructor> make_multimodal_similarity(const sdk::Opt
   return std::make_shared<MultimodalSimilarity>(options);
 }
 
-}  // namespace trellis::grape
+}  // namespace trellis::graphs

@@ -13,7 +13,6 @@
 #include "catch.hpp"
 #include <nlohmann/json.hpp>
 
-#include "../grape_model.hpp"
 #include "fixtures.hpp"
 #include "plugin_support.hpp"
 #include "support.hpp"
@@ -26,6 +25,7 @@
 #include "trellis/sdk/nn/gene_linear.hpp"
 #include "trellis/sdk/nn/mlp.hpp"
 #include "trellis/sdk/predictor.hpp"
+#include "trellis/sdk/trace.hpp"
 #include "trellis/train/trainer.hpp"
 
 using namespace trellis;
@@ -51,10 +51,12 @@ std::shared_ptr<sdk::NeuralPredictor> make_grape(const json& options) {
   return n;
 }
 
-grape::GrapeInspect& inspect(const std::shared_ptr<sdk::NeuralPredictor>& p) {
-  auto* i = dynamic_cast<grape::GrapeInspect*>(p.get());
-  REQUIRE(i);
-  return *i;
+// The model's intermediate tensor `name` for `batch`, through the SDK's
+// Traceable interface.
+at::Tensor traced(const std::shared_ptr<sdk::NeuralPredictor>& p, const sdk::Batch& batch, const std::string& name) {
+  auto* t = dynamic_cast<sdk::Traceable*>(p.get());
+  REQUIRE(t);
+  return sdk::traced(t->trace(batch), name);
 }
 
 std::shared_ptr<sdk::StructureLearner> make_gsl(const std::string& name, const json& options = json::object()) {
@@ -148,13 +150,24 @@ TEST_CASE("grape: output shape, seeded determinism and one output per condition"
 
 TEST_CASE("grape: the Gaussian kernel map exp(-x^2 / (2 sigma^2)) by hand", "[grape-predictor]") {
   Tiny t;
+  auto c = t.context();
   auto model = make_grape(small({{"kernel_sigma", 0.1}}));
-  const at::Tensor x = at::tensor(std::vector<float>{0.f, 0.1f, -0.1f, 0.2f, 0.05f});
-  // exp(0) = 1, exp(-0.5) = 0.6065307, exp(-2) = 0.1353353, exp(-0.125) = 0.8824969
-  const at::Tensor expected = at::tensor(std::vector<float>{1.f, 0.6065307f, 0.6065307f, 0.1353353f, 0.8824969f});
-  CHECK(at::allclose(inspect(model).kernel_map(x), expected, 1e-6, 1e-6));
+  model->prepare(c);
+  torch::NoGradGuard no_grad;
+  const sdk::Batch b = batch_of(t, {0});
+  // The dna feature rows (0.3, 0.1), (-0.1, 0.2), (0, 0.4), (0.15, -0.3):
+  // exp(-4.5) = 0.011109, exp(-0.5) = 0.6065307, exp(-2) = 0.1353353,
+  // exp(0) = 1, exp(-8) = 0.0003354626, exp(-1.125) = 0.3246525.
+  const at::Tensor expected = at::tensor(std::vector<float>{0.011109f, 0.6065307f, 0.6065307f, 0.1353353f, 1.f,
+                                                            0.0003354626f, 0.3246525f, 0.011109f})
+                                  .view({4, 2});
+  CHECK(at::allclose(traced(model, b, "kernel/dna"), expected, 1e-5, 1e-7));
   auto off = make_grape(small({{"kernel_sigma", 0.0}}));
-  CHECK(at::equal(inspect(off).kernel_map(x), x));
+  auto c_off = t.context();
+  off->prepare(c_off);
+  CHECK(at::equal(traced(off, b, "kernel/dna"), c_off.features["dna"]));
+  REQUIRE_THROWS_WITH(traced(off, b, "kernel/go"),
+                      Contains("the trace has no tensor 'kernel/go'; it has: kernel/text, kernel/dna, node_input, output"));
 }
 
 TEST_CASE("grape: reference perturbation input zeroes rows in training and negates them at prediction",
@@ -168,7 +181,7 @@ TEST_CASE("grape: reference perturbation input zeroes rows in training and negat
   const sdk::Batch b = batch_of(t, {0, 2, 3});  // control, P, G0+P
   for (bool training : {true, false}) {
     model->train(training);
-    const at::Tensor x = inspect(model).node_input(b);  // [3, 4, 8]
+    const at::Tensor x = traced(model, b, "node_input");  // [3, 4, 8]
     REQUIRE(x.sizes() == std::vector<std::int64_t>{3, 4, 8});
     const at::Tensor repr = x[0];
     CHECK(repr.abs().sum().item<double>() > 0);
@@ -194,7 +207,7 @@ TEST_CASE("grape: learned perturbation input adds sign x embedding to the pertur
   for (const auto& p : model->named_parameters())
     if (p.key() == "perturbation_embedding") e = p.value();
   REQUIRE(e.defined());
-  const at::Tensor x = inspect(model).node_input(batch_of(t, {0, 2, 4}));  // control, P activation, P knockdown
+  const at::Tensor x = traced(model, batch_of(t, {0, 2, 4}), "node_input");  // control, P activation, P knockdown
   CHECK(at::allclose(x[1][3] - x[0][3], e, 1e-6, 1e-6));
   CHECK(at::allclose(x[2][3] - x[0][3], -e, 1e-6, 1e-6));
   CHECK(at::equal(x[1].narrow(0, 0, 3), x[0].narrow(0, 0, 3)));
@@ -214,7 +227,8 @@ TEST_CASE("grape: per-condition GAT equals the SDK GATConv on each condition's f
   torch::NoGradGuard no_grad;
   const sdk::Batch b = batch_of(t, {0, 1, 2, 3, 4});
   const at::Tensor got = model->forward(b);
-  const at::Tensor x = inspect(model).node_input(b);
+  CHECK(at::equal(traced(model, b, "output"), got));
+  const at::Tensor x = traced(model, b, "node_input");
   const sdk::Graph g = c.graphs.at("prior");
   auto& gat1 = child<sdk::nn::GATConvImpl>(model, "relation0_gat1");
   auto& gat2 = child<sdk::nn::GATConvImpl>(model, "relation0_gat2");
