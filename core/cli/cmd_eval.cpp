@@ -98,6 +98,7 @@ void add_eval_command(CLI::App& app, GlobalOptions& global) {
     input.screen = &p.screen();
     input.preprocessed = &p.loaded.preprocessed;
     input.conditions = p.test;
+    input.reference_conditions = p.train;
     input.predicted = imported.values;
     input.subgroups = p.split.subgroups;
     const fs::path& dir = staged.path();

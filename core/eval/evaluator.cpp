@@ -56,6 +56,31 @@ std::string condition_name(const EvaluationInput& input, std::int64_t c) {
   return input.screen->conditions.at(static_cast<std::size_t>(c)).name;
 }
 
+/// The mean pseudobulk of the reference (training) perturbations, each
+/// condition weighted equally; undefined without any.
+at::Tensor mean_of_perturbations(const EvaluationInput& input) {
+  const auto& means = input.preprocessed->pseudobulk.means;
+  at::Tensor sum;
+  std::int64_t n = 0;
+  for (const std::int64_t c : input.reference_conditions) {
+    if (c == input.preprocessed->control || c < 0 || c >= means.rows) continue;
+    const at::Tensor row = row_tensor(means.row(c)).to(at::kDouble);
+    sum = sum.defined() ? sum + row : row;
+    ++n;
+  }
+  return n == 0 ? at::Tensor() : (sum / static_cast<double>(n)).to(at::kFloat);
+}
+
+/// For each universe gene, its measured column, or -1.
+std::vector<std::int64_t> measured_column_of(const sdk::Screen& screen) {
+  if (!screen.genes) return {};
+  std::vector<std::int64_t> column_of(static_cast<std::size_t>(screen.genes->size()), -1);
+  const auto& measured = screen.genes->measured();
+  for (std::size_t i = 0; i < measured.size(); ++i)
+    column_of[static_cast<std::size_t>(measured[i])] = static_cast<std::int64_t>(i);
+  return column_of;
+}
+
 /// Checks the input and returns G.
 std::int64_t check_input(const EvaluationInput& input) {
   if (!input.screen || !input.preprocessed)
@@ -130,6 +155,9 @@ Evaluation evaluate(const EvaluationInput& input, const std::vector<NamedMetric>
   bool sampled = false;
   for (const auto& t : input.predicted_cells) sampled = sampled || (t.defined() && t.numel() > 0);
 
+  const at::Tensor perturbed_mean = mean_of_perturbations(input);
+  const std::vector<std::int64_t> column_of = measured_column_of(*input.screen);
+
   Evaluation result;
   std::vector<sdk::MetricInput> inputs;
   inputs.reserve(input.conditions.size());
@@ -141,6 +169,13 @@ Evaluation evaluate(const EvaluationInput& input, const std::vector<NamedMetric>
     const std::vector<float> observed = pre.pseudobulk.means.row(c);
     in.observed = row_tensor(observed);
     in.control = control;
+    in.perturbed_mean = perturbed_mean;
+    for (const std::int64_t gene : input.screen->conditions.at(static_cast<std::size_t>(c)).gene_indices) {
+      const std::int64_t column = gene >= 0 && gene < static_cast<std::int64_t>(column_of.size())
+                                      ? column_of[static_cast<std::size_t>(gene)]
+                                      : -1;
+      if (column >= 0) in.target_columns.push_back(column);
+    }
     // Conditions whose DE was not tested (control, fewer than 2 cells) get
     // no ranking: the DE-based metrics are NaN for them.
     if (pre.de.tested(c)) {
@@ -148,6 +183,8 @@ Evaluation evaluate(const EvaluationInput& input, const std::vector<NamedMetric>
       in.de_ranking.assign(ranking.begin(), ranking.end());
       const auto top = preprocess::non_dropout_top_de(ranking, observed, pre.control_mean, 20);
       in.top20_non_dropout.assign(top.begin(), top.end());
+      if (static_cast<std::size_t>(c) < pre.de.significant.size())
+        in.de_significant = pre.de.significant[static_cast<std::size_t>(c)];
     }
     if (sampled && i < input.predicted_cells.size() && input.predicted_cells[i].defined() &&
         input.predicted_cells[i].numel() > 0) {

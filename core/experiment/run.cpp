@@ -133,6 +133,7 @@ RunResult run(const toml::table& config, const plugin::PluginHost& host, const R
         in.screen = &p.screen();
         in.preprocessed = &pre;
         in.conditions = p.val;
+        in.reference_conditions = p.train;
         in.predicted = plugin::guarded(p.model.origin("model.predictor"), "predict",
                                        [&] { return model.predict(conditions_of(p.screen(), p.val)); });
         return eval::score(in, *stop_metric);
@@ -207,6 +208,7 @@ RunResult run(const toml::table& config, const plugin::PluginHost& host, const R
     input.screen = &screen;
     input.preprocessed = &pre;
     input.conditions = p.test;
+    input.reference_conditions = p.train;
     input.predicted = plugin::guarded(origin, "predict", [&] { return predictor.predict(test); });
     input.subgroups = p.split.subgroups;
     if (eval.sample_cells > 0)

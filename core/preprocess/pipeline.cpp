@@ -97,7 +97,7 @@ std::string preprocess_key(const sdk::CsrMatrix& X, const std::vector<std::int64
                            const std::vector<std::string>& condition_names, std::int64_t control,
                            const PreprocessOptions& options) {
   Hasher h;
-  h.text("trellis-preprocess-v1");
+  h.text("trellis-preprocess-v2");
   const std::int64_t shape[2] = {X.rows, X.cols};
   h.bytes(shape, sizeof shape).vec(X.indptr).vec(X.indices).vec(X.values).vec(cell_condition);
   for (const auto& name : condition_names) h.text(name);
@@ -156,6 +156,9 @@ void save_preprocessed(const std::filesystem::path& dir, const Preprocessed& p) 
     if (p.de.tested(c)) tested.push_back(c);
   }
   header["de_conditions"] = tested;
+  std::vector<std::int64_t> significant;
+  for (const std::int64_t c : tested) significant.push_back(p.de.significant[static_cast<std::size_t>(c)]);
+  header["de_significant"] = significant;
   header["de_size"] = p.de.ranking.size();
   const std::string json = header.dump();
   std::string out(kMagic, sizeof kMagic);
@@ -208,14 +211,19 @@ std::optional<Preprocessed> load_preprocessed(const std::filesystem::path& dir, 
     p.de.skipped = header.at("skipped").get<std::vector<std::int64_t>>();
     const auto tested = header.at("de_conditions").get<std::vector<std::int64_t>>();
     const auto de_size = header.at("de_size").get<std::size_t>();
+    const auto significant = header.at("de_significant").get<std::vector<std::int64_t>>();
+    if (significant.size() != tested.size()) throw damaged("significant gene counts");
     Reader in(data, start + length, where);
     const auto G = static_cast<std::size_t>(p.pseudobulk.means.cols);
     p.pseudobulk.means.values = in.take<float>(static_cast<std::size_t>(p.pseudobulk.means.rows) * G);
     p.control_mean = in.take<float>(G);
     p.de.scores.resize(de_size);
     p.de.ranking.resize(de_size);
-    for (const std::int64_t c : tested) {
+    p.de.significant.assign(de_size, 0);
+    for (std::size_t i = 0; i < tested.size(); ++i) {
+      const std::int64_t c = tested[i];
       if (c < 0 || static_cast<std::size_t>(c) >= de_size) throw damaged("condition index");
+      p.de.significant[static_cast<std::size_t>(c)] = significant[i];
       p.de.scores[static_cast<std::size_t>(c)] = in.take<float>(G);
       p.de.ranking[static_cast<std::size_t>(c)] = in.take<std::int32_t>(G);
     }

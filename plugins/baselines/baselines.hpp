@@ -12,6 +12,9 @@ namespace trellis::baselines {
 std::shared_ptr<sdk::Predictor> make_no_change(const sdk::Options& options);
 /// predictor/mean: control mean + mean delta of the training perturbations (constant.cpp).
 std::shared_ptr<sdk::Predictor> make_mean(const sdk::Options& options);
+
+/// predictor/perturbed_mean: the mean of all perturbed training cells (constant.cpp).
+std::shared_ptr<sdk::Predictor> make_perturbed_mean(const sdk::Options& options);
 /// predictor/additive: control mean + the observed single deltas (additive.cpp).
 std::shared_ptr<sdk::Predictor> make_additive(const sdk::Options& options);
 /// predictor/linear: Ahlmann-Eltze's bilinear ridge model (linear.cpp).

@@ -13,6 +13,10 @@ void register_components(sdk::Registrar& r) {
                   &make_no_change);
   r.add<sdk::Predictor>("mean", "Predicts control mean + mean delta of all training perturbations", sdk::OptionSchema{},
                   &make_mean);
+  r.add<sdk::Predictor>("perturbed_mean",
+                  "Predicts the mean of all perturbed training cells, each cell weighted equally (the Virtual Cell "
+                  "Challenge baseline)",
+                  sdk::OptionSchema{}, &make_perturbed_mean);
   r.add<sdk::Predictor>("additive",
                   "Predicts control mean + the sum of the deltas of the perturbed genes' training singles "
                   "(genes without one add nothing)",

@@ -1,4 +1,4 @@
-// The two baselines that predict one profile for every condition.
+// The baselines that predict one profile for every condition.
 #include <ATen/ATen.h>
 
 #include "baseline.hpp"
@@ -60,8 +60,33 @@ class MeanDelta : public ConstantPredictor {
   }
 };
 
+/// perturbed_mean: the mean of all perturbed training cells, each cell
+/// weighted equally (the Virtual Cell Challenge's baseline). `mean` weights
+/// each condition equally instead; they differ when conditions have
+/// different numbers of cells.
+class PerturbedMean : public ConstantPredictor {
+ public:
+  PerturbedMean() : ConstantPredictor("predictor/perturbed_mean") {}
+  void fit(sdk::FitContext& context) override {
+    const at::Tensor control = begin_fit(context);
+    const sdk::Screen& screen = *context.screen;
+    at::Tensor sum = at::zeros_like(control, at::kDouble);
+    std::int64_t cells = 0;
+    for (std::int64_t c : context.train_conditions) {
+      if (screen.conditions.at(static_cast<std::size_t>(c)).is_control()) continue;
+      const std::int64_t n = screen.cells_of(c).numel();
+      sum += condition_mean_of(context, c).to(at::kDouble) * static_cast<double>(n);
+      cells += n;
+    }
+    if (cells == 0) throw Error("fitting needs at least one perturbed training cell");
+    profile_ = (sum / static_cast<double>(cells)).to(at::kFloat);
+    control_mean_ = control;
+  }
+};
+
 }  // namespace
 
+std::shared_ptr<sdk::Predictor> make_perturbed_mean(const sdk::Options&) { return std::make_shared<PerturbedMean>(); }
 std::shared_ptr<sdk::Predictor> make_no_change(const sdk::Options&) { return std::make_shared<NoChange>(); }
 std::shared_ptr<sdk::Predictor> make_mean(const sdk::Options&) { return std::make_shared<MeanDelta>(); }
 

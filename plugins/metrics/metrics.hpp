@@ -18,18 +18,27 @@ struct Profiles {
   std::vector<double> predicted;
   std::vector<double> observed;
   std::vector<double> control;
+  std::vector<double> perturbed_mean;  ///< empty when the input has none
   std::size_t genes() const { return observed.size(); }
 };
 
-/// Reads predicted, observed and control (all [G], same G); throws
+/// Reads predicted, observed, control and, when set, perturbed_mean (all
+/// [G], same G); throws
 /// trellis::sdk::Error naming the input that is missing or mis-shaped.
 Profiles read_profiles(const sdk::MetricInput& input);
+
+/// read_profiles of every condition; throws when their gene counts differ.
+std::vector<Profiles> read_all_profiles(const std::vector<sdk::MetricInput>& inputs);
+
+/// Euclidean distance of two vectors of the same length.
+double l2_distance(const std::vector<double>& a, const std::vector<double>& b);
 
 /// A [G] or [n, G] float tensor as doubles, row-major.
 std::vector<double> to_doubles(const at::Tensor& t);
 
-/// Checks that every index is a valid gene column; throws naming the first that is not.
-void check_indices(const std::vector<std::int64_t>& indices, std::size_t genes);
+/// Checks that every index is a valid gene column; throws naming the first
+/// that is not and `what` held it.
+void check_indices(const std::vector<std::int64_t>& indices, std::size_t genes, const char* what = "the DE ranking");
 
 /// The first min(k, size) entries.
 std::vector<std::int64_t> first_k(const std::vector<std::int64_t>& ranking, std::size_t k);
@@ -59,14 +68,16 @@ enum class Score {
   mse,            ///< mean squared difference
   rmse,           ///< its square root
   l2,             ///< Euclidean norm of the difference
+  mae,            ///< mean absolute difference
   pearson,        ///< Pearson correlation
   same_sign,      ///< fraction of genes whose predicted delta has the observed delta's sign
   opposite_sign,  ///< fraction whose signs are strictly opposite (+1 vs -1)
 };
 
-/// Values compared: pseudobulk as is, or minus the control mean. The sign
-/// scores always compare deltas.
-enum class Space { raw, delta };
+/// Values compared: pseudobulk as is, minus the control mean, or minus the
+/// mean of the training perturbations (Systema; NaN without one). The sign
+/// scores always compare deltas from control.
+enum class Space { raw, delta, delta_perturbed };
 
 /// A per-condition metric over one gene selection of the pseudobulk profiles.
 class ProfileMetric : public sdk::Metric {
@@ -91,5 +102,6 @@ void register_pointwise(sdk::Registrar& r);
 void register_direction(sdk::Registrar& r);
 void register_rank(sdk::Registrar& r);
 void register_distribution(sdk::Registrar& r);
+void register_systematic(sdk::Registrar& r);
 
 }  // namespace trellis::metrics

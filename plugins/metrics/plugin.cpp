@@ -9,10 +9,11 @@ void register_components(sdk::Registrar& r) {
   register_direction(r);
   register_rank(r);
   register_distribution(r);
+  register_systematic(r);
   register_graph(r);
 }
 }  // namespace
 }  // namespace trellis::metrics
 
-TRELLIS_PLUGIN("metrics", "0.1.0", "Evaluation metrics: GEARS, GRAPE, Ahlmann-Eltze, rank, distributional; network recovery (BEELINE)", "MIT",
+TRELLIS_PLUGIN("metrics", "0.1.0", "Evaluation metrics: GEARS, GRAPE, Ahlmann-Eltze, Systema, cell-eval, rank, distributional; network recovery (BEELINE)", "MIT",
                trellis::metrics::register_components)

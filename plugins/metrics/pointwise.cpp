@@ -53,6 +53,13 @@ void register_pointwise(sdk::Registrar& r) {
       Space::raw, Score::rmse);
   add(r, "pearson_delta_de40", "GRAPE: Pearson r of the change from control over the top-40 DE genes (higher is better)",
       Genes::top_de, 40, Space::delta, Score::pearson);
+  // Systema (Vinas Torne et al. 2025) and the Virtual Cell Challenge.
+  add(r, "pearson_delta_pert",
+      "Systema: Pearson r of predicted vs observed change from the mean of the training perturbations, all genes "
+      "(higher is better)",
+      Genes::all, 0, Space::delta_perturbed, Score::pearson);
+  add(r, "mae", "Virtual Cell Challenge: mean absolute error of the pseudobulk over all genes (lower is better)",
+      Genes::all, 0, Space::raw, Score::mae);
   // Ahlmann-Eltze et al. 2025.
   r.add<sdk::Metric>("l2_top1000_control",
                "Ahlmann-Eltze: L2 distance of predicted vs observed pseudobulk over the genes most expressed in "

@@ -60,12 +60,14 @@ double ProfileMetric::compute(const sdk::MetricInput& input) const {
   const std::vector<std::int64_t> genes = select_genes(input, profiles, genes_, k_);
   if (genes.empty()) return nan;  // e.g. a condition whose DE was not tested
   const bool delta = space_ == Space::delta || score_ == Score::same_sign || score_ == Score::opposite_sign;
+  const bool delta_perturbed = space_ == Space::delta_perturbed && !delta;
+  if (delta_perturbed && profiles.perturbed_mean.empty()) return nan;  // no training perturbations to compare with
   std::vector<double> p, o;
   p.reserve(genes.size());
   o.reserve(genes.size());
   for (std::int64_t gi : genes) {
     const auto i = static_cast<std::size_t>(gi);
-    const double c = delta ? profiles.control[i] : 0.0;
+    const double c = delta ? profiles.control[i] : (delta_perturbed ? profiles.perturbed_mean[i] : 0.0);
     p.push_back(profiles.predicted[i] - c);
     o.push_back(profiles.observed[i] - c);
   }
@@ -80,6 +82,9 @@ double ProfileMetric::compute(const sdk::MetricInput& input) const {
       for (std::size_t i = 0; i < p.size(); ++i) sum += (p[i] - o[i]) * (p[i] - o[i]);
       if (score_ == Score::mse) return sum / n;
       return score_ == Score::rmse ? std::sqrt(sum / n) : std::sqrt(sum);
+    case Score::mae:
+      for (std::size_t i = 0; i < p.size(); ++i) sum += std::fabs(p[i] - o[i]);
+      return sum / n;
     case Score::same_sign:
       // GEARS: |sign(pred delta) - sign(obs delta)| == 0, with sign(0) = 0.
       for (std::size_t i = 0; i < p.size(); ++i) sum += sign(p[i]) == sign(o[i]);

@@ -28,14 +28,36 @@ Profiles read_profiles(const sdk::MetricInput& input) {
     if (!t->defined() || t->dim() != 1 || t->size(0) != g || g <= 0)
       throw sdk::Error(std::string("input '") + name + "' must be a vector [G] like " +
                        "'observed' (" + shape_of(input.observed) + "), got " + shape_of(*t));
-  return Profiles{to_doubles(input.predicted), to_doubles(input.observed), to_doubles(input.control)};
+  Profiles out{to_doubles(input.predicted), to_doubles(input.observed), to_doubles(input.control), {}};
+  if (input.perturbed_mean.defined()) {
+    if (input.perturbed_mean.dim() != 1 || input.perturbed_mean.size(0) != g)
+      throw sdk::Error("input 'perturbed_mean' must be a vector [G] like 'observed' (" + shape_of(input.observed) +
+                       "), got " + shape_of(input.perturbed_mean));
+    out.perturbed_mean = to_doubles(input.perturbed_mean);
+  }
+  return out;
 }
 
-void check_indices(const std::vector<std::int64_t>& indices, std::size_t genes) {
+std::vector<Profiles> read_all_profiles(const std::vector<sdk::MetricInput>& inputs) {
+  std::vector<Profiles> profiles;
+  profiles.reserve(inputs.size());
+  for (const auto& in : inputs) profiles.push_back(read_profiles(in));
+  for (const auto& p : profiles)
+    if (p.genes() != profiles.front().genes()) throw sdk::Error("every condition must have the same number of genes");
+  return profiles;
+}
+
+double l2_distance(const std::vector<double>& a, const std::vector<double>& b) {
+  double s = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) s += (a[i] - b[i]) * (a[i] - b[i]);
+  return std::sqrt(s);
+}
+
+void check_indices(const std::vector<std::int64_t>& indices, std::size_t genes, const char* what) {
   for (std::int64_t i : indices)
     if (i < 0 || static_cast<std::size_t>(i) >= genes)
-      throw sdk::Error("gene index " + std::to_string(i) +
-                       " in the DE ranking is out of range (the profiles have " + std::to_string(genes) + " genes)");
+      throw sdk::Error("gene index " + std::to_string(i) + " in " + what +
+                       " is out of range (the profiles have " + std::to_string(genes) + " genes)");
 }
 
 std::vector<std::int64_t> first_k(const std::vector<std::int64_t>& ranking, std::size_t k) {

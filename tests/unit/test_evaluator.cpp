@@ -50,6 +50,7 @@ preprocess::Preprocessed tiny_preprocessed() {
   p.de.ranking = {{}, {}, {1, 2, 0}};
   p.de.scores = {{}, {}, {0.7071f, 1.f, 1.f}};
   p.de.skipped = {1};
+  p.de.significant = {0, 0, 2};
   return p;
 }
 
@@ -115,6 +116,26 @@ TEST_CASE("evaluate: per condition, overall and per subgroup", "[evaluator]") {
   CHECK(perfect.overall.at("pearson") == Approx(1.0));
   CHECK(perfect.overall.at("rank") == 0.0);
   CHECK(perfect.overall.count("e_distance") == 0);  // no sampled cells
+}
+
+TEST_CASE("evaluate: the training perturbations, target genes and DE counts reach the metrics", "[evaluator]") {
+  const Tiny t;
+  const auto metrics = eval::create_metrics(host(), {"pearson_delta_pert", "discrimination_l1", "de_overlap"});
+  // G0+ctrl predicted [6,3,2] (observed [0,4,2]), P+ctrl [0,4,3] (observed [3,1,2]).
+  eval::EvaluationInput in = t.input(at::tensor({6.f, 3.f, 2.f, 0.f, 4.f, 3.f}).view({2, 3}));
+  const eval::Evaluation without = eval::evaluate(in, metrics);
+  CHECK(without.overall.count("pearson_delta_pert") == 0);  // no training perturbations given
+  in.reference_conditions = {0, 1, 2};  // the control is not a perturbation: m = mean([0,4,2], [3,1,2]) = [1.5,2.5,2]
+  const eval::Evaluation e = eval::evaluate(in, metrics);
+  // P+ctrl: p - m = [-1.5,1.5,1], o - m = [1.5,-1.5,0] -> r = -0.93326 (numpy.corrcoef).
+  CHECK(e.per_condition.at("P+ctrl").at("pearson_delta_pert") == Approx(-0.9332565252573827));
+  // G0+ctrl targets gene column 0, left out: L1 over genes 1, 2 is 1 to its own, 2 to P's -> 1.
+  // (With gene 0 it would be 7 vs 5: 0.5.) P is not measured: P+ctrl's own 7, G0's 1 -> 1 - 1/2.
+  CHECK(e.per_condition.at("G0+ctrl").at("discrimination_l1") == 1.0);
+  CHECK(e.per_condition.at("P+ctrl").at("discrimination_l1") == 0.5);
+  // P+ctrl has 2 significant genes, observed top 2 = {1, 2}; predicted |p - c| = [2,4,2] -> {1, 0}: 1/2.
+  CHECK(e.per_condition.at("P+ctrl").at("de_overlap") == 0.5);
+  CHECK(e.per_condition.at("G0+ctrl").count("de_overlap") == 0);  // not tested
 }
 
 TEST_CASE("evaluate: sampled cells are compared with the observed cells", "[evaluator]") {

@@ -198,12 +198,16 @@ for c in sorted(set(labels.tolist())):
     if c == control or (labels == c).sum() < 2:
         continue
     with np.errstate(all="ignore"):
-        t = stats.ttest_ind(X[labels == c], X[labels == control], axis=0, equal_var=False).statistic
+        test = stats.ttest_ind(X[labels == c], X[labels == control], axis=0, equal_var=False)
+    t = test.statistic
     t[np.isnan(t)] = 0
+    p = np.sort(np.where(np.isnan(test.pvalue), 1.0, test.pvalue))
+    passing = np.nonzero(p <= np.arange(1, len(p) + 1) * 0.05 / len(p))[0]
     order = np.argsort(-np.abs(t), kind="stable")
     print(c)
     print(" ".join(repr(float(x)) for x in t))
     print(" ".join(str(i) for i in order[:20]))
+    print(passing[-1] + 1 if len(passing) else 0)
 )PY";
 
 }  // namespace
@@ -266,6 +270,21 @@ TEST_CASE("Welch t matches a hand computation and scanpy's NaN rule", "[preproce
   REQUIRE_THROWS_WITH(differential_expression(X, {0, 1, 1, 1, 1, 2}, 3, 0),
                       Contains("needs at least 2 control cells, found 1"));
   REQUIRE_THROWS_WITH(differential_expression(X, {0, 0, 0, 1, 1, 2}, 3, 5), Contains("index 5 is not one of the 3"));
+}
+
+TEST_CASE("Welch p-values match scipy and Benjamini-Hochberg counts match a hand computation", "[preprocess]") {
+  // scipy.stats.ttest_ind_from_stats(m1, sqrt(v1), n1, m2, sqrt(v2), n2, equal_var=False).pvalue
+  CHECK(welch_p(1.0, 0.5, 10, 0.2, 0.3, 40) == Approx(0.006031459565189714).epsilon(1e-9));
+  CHECK(welch_p(2.0, 1.0, 2, 1.0, 4.0, 3) == Approx(0.5145217350299627).epsilon(1e-9));
+  CHECK(welch_p(0.0, 0.0, 5, 0.0, 0.2, 3) == 1.0);
+  CHECK(welch_p(1.0, 0.0, 5, 1.0, 0.0, 3) == 1.0);  // no variance, equal means
+  CHECK(welch_p(2.0, 0.0, 5, 1.0, 0.0, 3) == 0.0);  // no variance, different means
+  // m = 10, thresholds k * 0.005: p(1) = 0.001 and p(2) = 0.008 pass, p(3) = 0.039 > 0.015 and none after.
+  CHECK(benjamini_hochberg_count({0.06, 0.001, 0.039, 0.041, 0.008, 0.042, 0.074, 0.205, 0.212, 0.216}) == 2);
+  // Step-up, m = 4: p(1) = 0.02 > 0.0125 fails but p(3) = 0.03 <= 0.0375 passes, so the first three count.
+  CHECK(benjamini_hochberg_count({0.02, 0.2, 0.02, 0.03}) == 3);
+  CHECK(benjamini_hochberg_count({0.01, 0.02, 0.03, 0.04}) == 4);
+  CHECK(benjamini_hochberg_count({}) == 0);
 }
 
 TEST_CASE("ranking ties keep gene order and top lists follow the ranking", "[preprocess]") {
@@ -346,8 +365,9 @@ TEST_CASE("differential expression matches scipy's Welch t-test", "[preprocess][
   }();
   const auto lines = run_python(dir, kScipyWelch,
                                 (dir.path() / "x.txt").string() + " " + (dir.path() / "labels.txt").string() + " 0");
-  REQUIRE(lines.size() == 9);  // conditions 1, 2, 3
-  for (std::size_t i = 0; i < lines.size(); i += 3) {
+  REQUIRE(lines.size() == 12);  // conditions 1, 2, 3
+  std::int64_t any_significant = 0;
+  for (std::size_t i = 0; i < lines.size(); i += 4) {
     const auto c = std::stoll(lines[i]);
     INFO("condition " << c);
     REQUIRE(de.tested(c));
@@ -359,7 +379,10 @@ TEST_CASE("differential expression matches scipy's Welch t-test", "[preprocess][
     }
     const auto top = parse<std::int32_t>(lines[i + 2]);
     CHECK(top_de(de.ranking[static_cast<std::size_t>(c)], 20) == top);
+    CHECK(de.significant[static_cast<std::size_t>(c)] == std::stoll(lines[i + 3]));
+    any_significant += de.significant[static_cast<std::size_t>(c)];
   }
+  CHECK(any_significant > 0);  // the planted effects are found, so the counts are compared on real cases
 }
 
 TEST_CASE("results do not depend on the number of threads", "[preprocess]") {

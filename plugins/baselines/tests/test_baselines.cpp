@@ -158,6 +158,28 @@ TEST_CASE("no_change and mean baselines on a hand-made screen", "[baselines]") {
   CHECK(at::allclose(mean->predict({screen.conditions[2]}), at::tensor({2.f, 3.f, 4.f}).view({1, 3})));
 }
 
+TEST_CASE("perturbed_mean weights every perturbed training cell equally", "[baselines]") {
+  const auto host = baselines_host();
+  const sdk::GeneTable genes = test::tiny_genes();
+  const sdk::Screen screen = test::tiny_screen(genes);
+  sdk::FitContext context;
+  context.genes = &genes;
+  context.screen = &screen;
+  // Perturbed training cells: G0+ctrl [0,4,2]; P+ctrl [2,2,2] and [4,0,2].
+  // Their mean is [6,6,6] / 3 = [2,2,2]; mean (each condition equally,
+  // [0,4,2] and [3,1,2]) gives [1.5,2.5,2] instead.
+  context.train_conditions = {0, 1, 2};
+  auto perturbed_mean = make(*host, "perturbed_mean");
+  perturbed_mean->fit(context);
+  CHECK(at::allclose(perturbed_mean->predict({screen.conditions[0], screen.conditions[1]}),
+                     at::tensor({2.f, 2.f, 2.f, 2.f, 2.f, 2.f}).view({2, 3})));
+  context.train_conditions = {0, 1};
+  perturbed_mean->fit(context);
+  CHECK(at::allclose(perturbed_mean->predict({screen.conditions[2]}), at::tensor({0.f, 4.f, 2.f}).view({1, 3})));
+  context.train_conditions = {0};
+  REQUIRE_THROWS_WITH(perturbed_mean->fit(context), Contains("needs at least one perturbed training cell"));
+}
+
 TEST_CASE("additive baseline: control plus the training singles' deltas", "[baselines]") {
   const auto host = baselines_host();
   const sdk::GeneTable genes = test::tiny_genes();
@@ -341,6 +363,7 @@ TEST_CASE("baselines save, load and predict the same; loading checks the file", 
 
   const std::vector<std::pair<std::string, json>> kinds{{"no_change", json::object()},
                                                         {"mean", json::object()},
+                                                        {"perturbed_mean", json::object()},
                                                         {"additive", json::object()},
                                                         {"linear", json{{"dimension", 3}}},
                                                         {"linear", json{{"features", "emb"}}}};
@@ -370,14 +393,14 @@ TEST_CASE("baselines save, load and predict the same; loading checks the file", 
   const auto corrupt = dir.write("corrupt.pt", "not a torch archive");
   REQUIRE_THROWS_WITH(additive->load(corrupt.string(), fresh),
                       Contains("cannot read model state '" + corrupt.string() + "' (not a saved model, or damaged)"));
-  REQUIRE_THROWS_WITH(additive->load((dir.path() / "state3.pt").string(), fresh),
+  REQUIRE_THROWS_WITH(additive->load((dir.path() / "state4.pt").string(), fresh),
                       Contains("holds the state of predictor/linear, not of predictor/additive"));
   REQUIRE_THROWS_WITH(additive->predict(screen.conditions), Contains("predict() called before fit() or load()"));
   // A state fitted on 6 genes does not load against a 3-gene screen.
   const sdk::GeneTable tiny_genes = test::tiny_genes();
   const sdk::Screen tiny = test::tiny_screen(tiny_genes);
   fresh.screen = &tiny;
-  REQUIRE_THROWS_WITH(additive->load((dir.path() / "state2.pt").string(), fresh),
+  REQUIRE_THROWS_WITH(additive->load((dir.path() / "state3.pt").string(), fresh),
                       Contains("has 6 genes but the screen has 3"));
 }
 

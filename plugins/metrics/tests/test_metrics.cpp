@@ -150,8 +150,12 @@ TEST_CASE("metric directions and the perfect prediction", "[metrics]") {
                                         "dac_de20", "dac_de40", "pearson_delta_de40"};
   const std::vector<std::string> lower{"mse", "mse_de", "frac_opposite_direction_top20_non_dropout",
                                        "mse_top20_de_non_dropout", "rmse", "l2_top1000_control", "rank",
-                                       "e_distance", "mmd"};
+                                       "e_distance", "mmd", "mae"};
+  // Defined only with more than the six-gene input: their own cases below.
+  const std::vector<std::string> higher_elsewhere{"pearson_delta_pert", "centroid_accuracy", "discrimination_l1",
+                                                  "de_overlap"};
   for (const auto& n : higher) CHECK(metric(n)->direction() == sdk::Direction::higher_is_better);
+  for (const auto& n : higher_elsewhere) CHECK(metric(n)->direction() == sdk::Direction::higher_is_better);
   for (const auto& n : lower) CHECK(metric(n)->direction() == sdk::Direction::lower_is_better);
   // Every metric of the plugin is one of these, and says what it computes.
   std::size_t ours = 0;
@@ -160,7 +164,7 @@ TEST_CASE("metric directions and the perfect prediction", "[metrics]") {
       ++ours;
       CHECK_FALSE(c->spec.description.empty());
     }
-  CHECK(ours == higher.size() + lower.size());
+  CHECK(ours == higher.size() + higher_elsewhere.size() + lower.size());
 
   // Predicting the observation: errors 0, correlations 1, every sign right.
   auto in = six();
@@ -224,6 +228,75 @@ TEST_CASE("rank: where a prediction's own observation falls among all observatio
   CHECK(rank->compute_all(inputs) == std::vector<double>{0.5, 0.0, 1.0});
   CHECK(rank->compute_all({inputs[2]}) == std::vector<double>{0.0});  // alone: nothing to confuse it with
   CHECK(rank->compute(inputs[2]) == 0.0);
+}
+
+TEST_CASE("systematic variation: pearson_delta_pert and mae by hand", "[metrics]") {
+  // six(): p - m = [1, 2, 0, 0, -2, -1] (mean 0), o - m = [0, 0, -1, 1, 1, 1]
+  // (mean 1/3) for the perturbed mean m = [2, 1, 1, 5, 2, 4]:
+  // cov = -3, sum x^2 = 10, sum (y - 1/3)^2 = 10/3, r = -3 / (10 / sqrt 3) = -0.3 sqrt 3.
+  auto in = six();
+  CHECK(std::isnan(value("pearson_delta_pert", in)));  // no training perturbations to compare with
+  in.perturbed_mean = vec({2, 1, 1, 5, 2, 4});
+  CHECK(value("pearson_delta_pert", in) == Approx(-0.3 * std::sqrt(3.0)));
+  // |p - o| = [1, 2, 1, 1, 3, 2]: 10 / 6.
+  CHECK(value("mae", in) == Approx(10.0 / 6));
+  in.perturbed_mean = vec({1, 2});
+  REQUIRE_THROWS_WITH(value("pearson_delta_pert", in),
+                      Contains("input 'perturbed_mean' must be a vector [G] like 'observed' ([6]), got [2]"));
+}
+
+TEST_CASE("centroid_accuracy: the other observations farther than the own one, ties against", "[metrics]") {
+  // The rank case: A' has B closer and C farther -> 1/2; B' has both
+  // farther -> 1; C' has both closer -> 0.
+  const std::vector<float> zero{0, 0};
+  std::vector<sdk::MetricInput> inputs{input({0.9f, 0}, {0, 0}, zero), input({1, 0.1f}, {1, 0}, zero),
+                                       input({1, 1}, {0, 3}, zero)};
+  CHECK(metric("centroid_accuracy")->compute_all(inputs) == std::vector<double>{0.5, 1.0, 0.0});
+  // Halfway between its own observation and another: rank counts it best,
+  // centroid_accuracy does not.
+  std::vector<sdk::MetricInput> tie{input({0.5f, 0}, {0, 0}, zero), input({1, 0}, {1, 0}, zero)};
+  CHECK(metric("centroid_accuracy")->compute_all(tie)[0] == 0.0);
+  CHECK(metric("rank")->compute_all(tie)[0] == 0.0);
+  CHECK(std::isnan(metric("centroid_accuracy")->compute_all({inputs[0]})[0]));
+}
+
+TEST_CASE("discrimination_l1: L1 rank of the own effect with the target genes left out", "[metrics]") {
+  // Observed A = [0,0,0], B = [1,0,0], C = [0,2,0] (control 0).
+  // A' = [5,0,0], targets {0}: over genes 1, 2 d(A) = 0, d(B) = 0, d(C) = 2:
+  //   none strictly closer -> 1 - 0/3 = 1. With gene 0: d(A) = 5, d(B) = 4 -> 1 - 1/3.
+  // B' = [1,1.5,0], targets {1}: over genes 0, 2 d(B) = 0 -> 1.
+  // C' = [0.9,0.5,0], targets {2}: d(C) = 0.9 + 1.5 = 2.4, d(A) = 1.4, d(B) = 0.6 -> 1 - 2/3.
+  const std::vector<float> zero{0, 0, 0};
+  std::vector<sdk::MetricInput> inputs{input({5, 0, 0}, {0, 0, 0}, zero), input({1, 1.5f, 0}, {1, 0, 0}, zero),
+                                       input({0.9f, 0.5f, 0}, {0, 2, 0}, zero)};
+  inputs[0].target_columns = {0};
+  inputs[1].target_columns = {1};
+  inputs[2].target_columns = {2};
+  const auto values = metric("discrimination_l1")->compute_all(inputs);
+  CHECK(values[0] == 1.0);
+  CHECK(values[1] == 1.0);
+  CHECK(values[2] == Approx(1.0 / 3));
+  inputs[0].target_columns.clear();
+  CHECK(metric("discrimination_l1")->compute_all(inputs)[0] == Approx(2.0 / 3));
+  inputs[0].target_columns = {7};
+  REQUIRE_THROWS_WITH(metric("discrimination_l1")->compute_all(inputs),
+                      Contains("gene index 7 in the target columns is out of range (the profiles have 3 genes)"));
+}
+
+TEST_CASE("de_overlap: predicted vs observed DE genes at the observed number of significant genes", "[metrics]") {
+  // six(): predicted |p - c| = [2, 1, 1, 1, 1, 0]; observed ranking 3, 5, 0, 1, 2, 4.
+  // k = 2: predicted {0, 1} (ties by index), observed {3, 5} -> 0.
+  // k = 3: predicted {0, 1, 2}, observed {3, 5, 0} -> 1/3. k = 6 -> 1.
+  auto in = six();
+  CHECK(std::isnan(value("de_overlap", in)));  // not tested
+  in.de_significant = 0;
+  CHECK(std::isnan(value("de_overlap", in)));  // no DE gene
+  in.de_significant = 2;
+  CHECK(value("de_overlap", in) == 0.0);
+  in.de_significant = 3;
+  CHECK(value("de_overlap", in) == Approx(1.0 / 3));
+  in.de_significant = 6;
+  CHECK(value("de_overlap", in) == 1.0);
 }
 
 TEST_CASE("distributional metrics: energy distance and MMD", "[metrics]") {

@@ -9,6 +9,8 @@
 
 #include <toml++/toml.h>
 
+#include "trellis/eval/settings.hpp"
+
 namespace trellis::core::bench {
 
 /// A model config and the label it is reported under (its file stem).
@@ -42,8 +44,7 @@ struct ReportOptions {
   int conditions = 4;                       ///< conditions with a predicted-vs-observed scatter
   /// Columns of the summary tables (those present in the results), also the
   /// metrics the rank aggregation averages over.
-  std::vector<std::string> headline = {"mse", "pearson_delta", "pearson_delta_de", "mse_de",
-                                       "frac_correct_direction_20", "l2_top1000_control", "rank"};
+  std::vector<std::string> headline = eval::EvalSettings{}.headline;  ///< a run's default headline
 };
 
 struct BenchConfig {

@@ -42,6 +42,8 @@ struct EvaluationInput {
   at::Tensor predicted;                                        ///< [conditions, G_measured]
   std::vector<at::Tensor> predicted_cells;                     ///< empty, or [n_i, G] per condition (undefined: none for it)
   std::map<std::string, std::vector<std::string>> subgroups;   ///< subgroup -> condition names
+  std::vector<std::int64_t> reference_conditions;              ///< training conditions: their perturbed mean is
+                                                               ///< MetricInput::perturbed_mean
 };
 
 /// Results. A metric that is undefined for a condition (NaN, e.g. Pearson

@@ -24,6 +24,13 @@ struct TRELLIS_SDK_API MetricInput {
   std::vector<std::int64_t> top20_non_dropout;   ///< non-dropout top-20 DE genes
   at::Tensor predicted_cells;  ///< [n, G] sampled cells; undefined if the predictor does not sample
   at::Tensor observed_cells;   ///< [m, G] observed cells of the condition
+  /// [G] mean pseudobulk of the training perturbations (each condition
+  /// weighted equally): the reference of Systema's `*_pert` metrics, which
+  /// score only what sets a perturbation apart from the average one.
+  /// Undefined when the evaluation has no training conditions.
+  at::Tensor perturbed_mean;
+  std::vector<std::int64_t> target_columns;  ///< gene columns of the condition's measured perturbed genes
+  std::int64_t de_significant = -1;          ///< genes DE against control at BH q < 0.05 (Welch t); -1: not tested
 };
 
 /// A metric declares its direction and computes one value per condition.
