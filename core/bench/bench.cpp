@@ -4,6 +4,7 @@
 
 #include "trellis/bench/cells.hpp"
 #include "trellis/bench/report.hpp"
+#include "trellis/bench/significance.hpp"
 #include "trellis/bench/summary.hpp"
 #include "trellis/util/atomic_file.hpp"
 
@@ -15,9 +16,6 @@ BenchResults write_outputs(const BenchConfig& config, const std::filesystem::pat
   for (const auto& cell : plan_cells(config)) ids.push_back(cell.id);
   const BenchResults results = collect(out, ids);
 
-  util::write_file_atomic(out / "results.csv", results_csv(tidy_rows(results, config.metrics)));
-  util::write_file_atomic(out / "failures.csv", failures_csv(results.failures));
-
   const std::vector<std::string> order = config.labels();
   std::vector<std::string> headline = config.report.headline;
   if (!config.metrics.empty()) {
@@ -28,6 +26,10 @@ BenchResults write_outputs(const BenchConfig& config, const std::filesystem::pat
     headline = kept;
   }
   const auto tables = build_tables(results, order, headline);
+  const auto comparisons = compare_best_to_baselines(results, tables, config.baselines);
+  util::write_file_atomic(out / "results.csv", results_csv(tidy_rows(results, config.metrics)) +
+                                                   significance_csv_rows(tables, comparisons));
+  util::write_file_atomic(out / "failures.csv", failures_csv(results.failures));
 
   ReportContext context;
   context.summary = SummaryContext{config.name, config.baselines, config.seeds.size()};
@@ -37,8 +39,8 @@ BenchResults write_outputs(const BenchConfig& config, const std::filesystem::pat
   context.jobs = jobs;
   context.metric = config.report.metric;
   context.conditions = config.report.conditions;
-  util::write_file_atomic(out / "summary.md", summary_markdown(context.summary, tables, results.failures));
-  util::write_file_atomic(out / "report.html", report_html(context, results, tables));
+  util::write_file_atomic(out / "summary.md", summary_markdown(context.summary, tables, comparisons, results.failures));
+  util::write_file_atomic(out / "report.html", report_html(context, results, tables, comparisons));
   return results;
 }
 

@@ -79,7 +79,7 @@ std::string provenance(const ReportContext& context, const BenchResults& results
   return out + "</dl>";
 }
 
-std::string stats_table(const ReportContext& context, const GroupTable& t) {
+std::string stats_table(const ReportContext& context, const GroupTable& t, const std::vector<Comparison>& tests) {
   std::string out = "<table><tr><th>experiment</th>";
   for (const auto& m : t.metrics) {
     const auto d = t.directions.find(m);
@@ -99,10 +99,24 @@ std::string stats_table(const ReportContext& context, const GroupTable& t) {
       const auto best = t.best.find(m);
       const bool is_best =
           best != t.best.end() && std::find(best->second.begin(), best->second.end(), e) != best->second.end();
-      out += std::string(is_best ? "<td class=\"best\">" : "<td>") + escape(cell) + "</td>";
+      out += std::string(is_best ? "<td class=\"best\">" : "<td>") + escape(cell + significance_mark(tests, e, m)) +
+             "</td>";
     }
     out += "</tr>";
   }
+  return out + "</table>";
+}
+
+std::string significance_section(const std::vector<Comparison>& tests) {
+  if (tests.empty()) return "";
+  std::string out = "<h3>Significance</h3><p class=\"note\">" + escape(kSignificanceNote) +
+                    "</p><table><tr><th>metric</th><th>model</th><th>baseline</th><th>pairs</th>"
+                    "<th>mean difference</th><th>95% interval</th><th>reading</th></tr>";
+  for (const auto& c : tests)
+    out += "<tr><td>" + escape(c.metric) + "</td><td>" + escape(c.model) + "</td><td>" + escape(c.baseline) +
+           "</td><td>" + std::to_string(c.pairs) + "</td><td>" + escape(format_value(c.mean_difference)) +
+           "</td><td>[" + escape(format_value(c.interval.low)) + ", " + escape(format_value(c.interval.high)) +
+           "]</td><td>" + escape(comparison_reading(c)) + "</td></tr>";
   return out + "</table>";
 }
 
@@ -194,7 +208,8 @@ std::vector<std::string> scatter_conditions(const BenchResults& results, const G
   return chosen;
 }
 
-std::string report_html(const ReportContext& context, const BenchResults& results, const std::vector<GroupTable>& tables) {
+std::string report_html(const ReportContext& context, const BenchResults& results, const std::vector<GroupTable>& tables,
+                        const std::vector<std::vector<Comparison>>& comparisons) {
   std::string out = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Bench " +
                     escape(context.summary.name) + "</title><style>" + kStyle + "</style></head><body>\n";
   out += "<h1>Bench " + escape(context.summary.name) + "</h1>\n" + provenance(context, results) + "\n";
@@ -202,8 +217,11 @@ std::string report_html(const ReportContext& context, const BenchResults& result
          "test conditions; ↑ higher is better, ↓ lower is better; best per metric highlighted. Every metric and "
          "subgroup is in results.csv.</p>\n";
   if (tables.empty()) out += "<p>No finished cells.</p>\n";
-  for (const auto& t : tables) {
-    out += "<h2>" + escape(group_title(t)) + "</h2>\n" + stats_table(context, t) + "\n" + rank_section(context, t) + "\n";
+  for (std::size_t ti = 0; ti < tables.size(); ++ti) {
+    const GroupTable& t = tables[ti];
+    const std::vector<Comparison> tests = ti < comparisons.size() ? comparisons[ti] : std::vector<Comparison>{};
+    out += "<h2>" + escape(group_title(t)) + "</h2>\n" + stats_table(context, t, tests) + "\n" +
+           significance_section(tests) + "\n" + rank_section(context, t) + "\n";
     out += "<h3>Per-condition " + escape(context.metric) + "</h3><div class=\"panels\">" +
            distribution_plot(context, results, t) + "</div>\n";
     out += "<h3>Predicted vs observed delta</h3>" + scatter_section(context, results, t) + "\n";

@@ -64,14 +64,44 @@ std::string first_place(const GroupTable& table, const std::vector<std::string>&
   return names + " tie for first overall" + where;
 }
 
+std::string significance_mark(const std::vector<Comparison>& comparisons, const std::string& experiment,
+                              const std::string& metric) {
+  for (const auto& c : comparisons) {
+    if (c.metric != metric) continue;
+    const std::string better = c.significantly_better();
+    if ((better == "model" && c.model == experiment) || (better == "baseline" && c.baseline == experiment))
+      return "†";
+  }
+  return "";
+}
+
+std::string comparison_reading(const Comparison& c) {
+  if (!c.p_value)
+    return "too few pairs for a test (" + std::to_string(c.pairs) + " < " + std::to_string(kMinimumPairs) + ")";
+  const std::string p = "p = " + format_value(*c.p_value);
+  const std::string better = c.significantly_better();
+  if (better.empty()) return "not significant (" + p + ")";
+  return (better == "model" ? c.model : c.baseline) + " better (" + p + ")";
+}
+
+const char* const kSignificanceNote =
+    "Best model vs best baseline per metric (by seed mean), paired over the test conditions of every seed: "
+    "Wilcoxon signed-rank test (two-sided) and a 95% bootstrap interval of the mean difference, signed so that "
+    "a positive difference favours the model. † in the table above marks the significantly better of the two "
+    "(p < 0.05); p-values are not corrected for the number of metrics.";
+
 std::string summary_markdown(const SummaryContext& context, const std::vector<GroupTable>& tables,
+                             const std::vector<std::vector<Comparison>>& comparisons,
                              const std::vector<CellFailure>& failures) {
   std::string out = "# Bench " + md(context.name) + "\n\n";
   out += "Mean ± standard deviation (ddof = 1) over split seeds of each metric's mean over test conditions; "
          "↑ higher is better, ↓ lower is better; the best per metric in **bold**. Every metric and subgroup is "
          "in results.csv.\n";
   if (tables.empty()) out += "\nNo finished cells.\n";
-  for (const auto& t : tables) {
+  for (std::size_t ti = 0; ti < tables.size(); ++ti) {
+    const GroupTable& t = tables[ti];
+    static const std::vector<Comparison> none;
+    const std::vector<Comparison>& tests = ti < comparisons.size() ? comparisons[ti] : none;
     out += "\n## " + md(t.dataset) + " / " + md(t.split) + "\n\n| experiment |";
     for (const auto& m : t.metrics) {
       const auto d = t.directions.find(m);
@@ -89,9 +119,18 @@ std::string summary_markdown(const SummaryContext& context, const std::vector<Gr
         const auto best = t.best.find(m);
         if (best != t.best.end() && std::find(best->second.begin(), best->second.end(), e) != best->second.end())
           cell = "**" + cell + "**";
-        out += " " + cell + " |";
+        out += " " + cell + significance_mark(tests, e, m) + " |";
       }
       out += "\n";
+    }
+    if (!tests.empty()) {
+      out += "\n" + std::string(kSignificanceNote) +
+             "\n\n| metric | model | baseline | pairs | mean difference | 95% interval | reading |\n"
+             "|---|---|---|---|---|---|---|\n";
+      for (const auto& c : tests)
+        out += "| " + md(c.metric) + " | " + md(c.model) + " | " + md(c.baseline) + " | " + std::to_string(c.pairs) +
+               " | " + format_value(c.mean_difference) + " | [" + format_value(c.interval.low) + ", " +
+               format_value(c.interval.high) + "] | " + md(comparison_reading(c)) + " |\n";
     }
     if (t.mean_ranks.empty()) continue;
     out += "\nMean rank over the metrics above (per metric, experiments ranked by their seed mean; 1 = best, "

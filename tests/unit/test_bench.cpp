@@ -6,12 +6,14 @@
 #include <toml++/toml.h>
 
 #include "catch.hpp"
+#include "plugin_support.hpp"
 #include "support.hpp"
 #include "trellis/util/csv.hpp"
 #include "trellis/bench/bench.hpp"
 #include "trellis/bench/bench_config.hpp"
 #include "trellis/bench/cells.hpp"
 #include "trellis/bench/results.hpp"
+#include "trellis/bench/significance.hpp"
 #include "trellis/bench/summary.hpp"
 #include "trellis/sdk/error.hpp"
 #include "trellis/util/atomic_file.hpp"
@@ -280,7 +282,7 @@ TEST_CASE("bench results: aggregation of hand-written cells, stats, bold best, a
   CHECK(t.mean_ranks[1] == std::make_pair(std::string("a"), 1.75));
   CHECK(t.mean_ranks[2] == std::make_pair(std::string("c"), 3.0));
 
-  const std::string md = summary_markdown(SummaryContext{"demo", {"c"}, 3}, tables, results.failures);
+  const std::string md = summary_markdown(SummaryContext{"demo", {"c"}, 3}, tables, {}, results.failures);
   CHECK_THAT(md, Contains("## d / simulation"));
   CHECK_THAT(md, Contains("| experiment | pearson_delta ↑ | mse ↓ |"));
   CHECK_THAT(md, Contains("| c (baseline) | 0.25 ± 0.1768 (n=2) | 1.25 ± 0.3536 (n=2) |"));
@@ -291,7 +293,7 @@ TEST_CASE("bench results: aggregation of hand-written cells, stats, bold best, a
   CHECK_THAT(md, Contains("| x | d | simulation | 1 | exit 2: boom |"));
 
   // With b as the baseline, the summary says that a baseline ranks first.
-  const std::string md_b = summary_markdown(SummaryContext{"demo", {"b"}, 3}, tables, {});
+  const std::string md_b = summary_markdown(SummaryContext{"demo", {"b"}, 3}, tables, {}, {});
   CHECK_THAT(md_b, Contains("The baseline b ranks first overall on d / simulation."));
   CHECK_THAT(md_b, Contains("## Failed cells\n\nNone."));
 
@@ -301,6 +303,66 @@ TEST_CASE("bench results: aggregation of hand-written cells, stats, bold best, a
   CHECK(first_place(tied, {"b"}) == "b (baseline) and a tie for first overall on d / simulation.");
   tied.mean_ranks = {};
   CHECK(first_place(tied, {"b"}).empty());
+}
+
+TEST_CASE("bench significance: best model vs best baseline, paired over conditions and seeds", "[bench]") {
+  // mse (lower is better) per condition, seeds 1 and 2:
+  //   model m:     .1 .2 .3  |  .15 .25 .35
+  //   baseline b:  .3 .5 .4  |  .2  .6  .9      (the worse baseline w: all 1)
+  // Differences b - m (+ = the model is better): .2 .3 .1 .05 .35 .55, all
+  // positive and distinct: exact Wilcoxon p = 2 / 2^6 = 0.03125; mean 1.55 / 6.
+  // pearson_delta has one condition per seed: 2 pairs, too few for a test.
+  TempDir dir;
+  const auto cell = [&](const std::string& e, std::int64_t seed, std::vector<double> mse, double pd) {
+    const double mean = (mse[0] + mse[1] + mse[2]) / 3;
+    char buffer[1024];
+    std::snprintf(buffer, sizeof buffer,
+                  "{\"overall\": {\"mse\": %.17g, \"pearson_delta\": %.17g}, \"subgroups\": {},"
+                  " \"conditions\": {\"C1\": {\"mse\": %.17g, \"pearson_delta\": %.17g}, \"C2\": {\"mse\": %.17g},"
+                  " \"C3\": {\"mse\": %.17g}},"
+                  " \"directions\": {\"mse\": \"lower_is_better\", \"pearson_delta\": \"higher_is_better\"}}",
+                  mean, pd, mse[0], pd, mse[1], mse[2]);
+    write_cell(dir.path(), CellId{e, "d", "simulation", seed}, buffer);
+  };
+  cell("m", 1, {0.1, 0.2, 0.3}, 0.5);
+  cell("m", 2, {0.15, 0.25, 0.35}, 0.6);
+  cell("b", 1, {0.3, 0.5, 0.4}, 0.4);
+  cell("b", 2, {0.2, 0.6, 0.9}, 0.7);
+  cell("w", 1, {1, 1, 1}, 0.1);
+  cell("w", 2, {1, 1, 1}, 0.1);
+  const BenchResults results = collect(dir.path());
+  const auto tables = build_tables(results, {"m", "b", "w"}, {"mse", "pearson_delta"});
+  trellis::test::LogCapture log;
+  const auto comparisons = compare_best_to_baselines(results, tables, {"b", "w"});
+  REQUIRE(comparisons.size() == 1);
+  REQUIRE(comparisons[0].size() == 2);
+  const Comparison& mse = comparisons[0][0];
+  CHECK(mse.metric == "mse");
+  CHECK(mse.model == "m");
+  CHECK(mse.baseline == "b");
+  CHECK(mse.pairs == 6);
+  CHECK(mse.mean_difference == Approx(1.55 / 6));
+  REQUIRE(mse.p_value);
+  CHECK(*mse.p_value == Approx(0.03125));
+  CHECK(mse.interval.low > 0.05);  // every resampled mean lies within [min, max] = [.05, .55]
+  CHECK(mse.interval.high < 0.55);
+  CHECK(mse.significantly_better() == "model");
+  const Comparison& pd = comparisons[0][1];
+  CHECK(pd.baseline == "b");  // the better baseline by seed mean (.55 vs .1)
+  CHECK(pd.pairs == 2);
+  CHECK_FALSE(pd.p_value);
+  CHECK(pd.significantly_better().empty());
+  CHECK_THAT(log.all(), Contains("m vs b on pearson_delta has 2 paired value(s)") &&
+                             Contains("needs at least 5, so no p-value is given"));
+
+  const std::string md = summary_markdown(SummaryContext{"demo", {"b", "w"}, 2}, tables, comparisons, {});
+  CHECK_THAT(md, Contains("| m | **0.225 ± 0.03536**† |"));
+  CHECK_THAT(md, Contains("| mse | m | b | 6 | 0.2583 | [") && Contains("| m better (p = 0.03125) |"));
+  CHECK_THAT(md, Contains("| pearson_delta | m | b | 2 | 0 | [-0.1, 0.1] |") && Contains("too few pairs for a test (2 < 5)"));
+  const std::string csv = significance_csv_rows(tables, comparisons);
+  CHECK_THAT(csv, Contains("m,d,simulation,pooled,vs b,mse:pairs,6\n"));
+  CHECK_THAT(csv, Contains("m,d,simulation,pooled,vs b,mse:p_value,0.03125\n"));
+  CHECK_THAT(csv, !Contains("pearson_delta:p_value"));
 }
 
 TEST_CASE("bench results: average ranks with ties, mean and sd", "[bench]") {

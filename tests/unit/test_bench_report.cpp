@@ -107,7 +107,7 @@ TEST_CASE("bench report: self-contained HTML with escaped names, tables and plot
   context.jobs = 2;
   context.metric = "mse";
   context.conditions = 2;
-  const std::string html = report_html(context, {results.cells, {CellFailure{CellId{"bad", "d", "simulation", 1}, "exit 1: <oops>"}}}, tables);
+  const std::string html = report_html(context, {results.cells, {CellFailure{CellId{"bad", "d", "simulation", 1}, "exit 1: <oops>"}}}, tables, {});
 
   CHECK(html.rfind("<!DOCTYPE html>", 0) == 0);
   CHECK_THAT(html, Contains("</html>") && Contains("<style>") && !Contains("<script") && !Contains("<link"));

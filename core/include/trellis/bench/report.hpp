@@ -26,8 +26,8 @@ struct ReportContext {
 std::vector<std::string> scatter_conditions(const BenchResults& results, const GroupTable& table, std::size_t count,
                                             std::int64_t& seed);
 
-/// The HTML text.
+/// The HTML text; `comparisons[i]` belongs to `tables[i]`.
 std::string report_html(const ReportContext& context, const BenchResults& results,
-                        const std::vector<GroupTable>& tables);
+                        const std::vector<GroupTable>& tables, const std::vector<std::vector<Comparison>>& comparisons);
 
 }  // namespace trellis::core::bench

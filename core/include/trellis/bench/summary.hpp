@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "trellis/bench/results.hpp"
+#include "trellis/bench/significance.hpp"
 
 namespace trellis::core::bench {
 
@@ -29,8 +30,21 @@ std::string format_value(double value);
 /// first overall."; empty without ranks.
 std::string first_place(const GroupTable& table, const std::vector<std::string>& baselines);
 
-/// The Markdown text.
+/// "†" when `experiment` is the significantly better side of the comparison
+/// of `metric` in `comparisons`, else "".
+std::string significance_mark(const std::vector<Comparison>& comparisons, const std::string& experiment,
+                              const std::string& metric);
+
+/// One comparison's reading, e.g. "gears better (p = 0.003)", "not
+/// significant (p = 0.41)" or "too few pairs for a test (3 < 5)".
+std::string comparison_reading(const Comparison& comparison);
+
+/// What the significance tables show, in one sentence for both outputs.
+extern const char* const kSignificanceNote;
+
+/// The Markdown text; `comparisons[i]` belongs to `tables[i]`.
 std::string summary_markdown(const SummaryContext& context, const std::vector<GroupTable>& tables,
+                             const std::vector<std::vector<Comparison>>& comparisons,
                              const std::vector<CellFailure>& failures);
 
 }  // namespace trellis::core::bench
