@@ -25,7 +25,8 @@ BenchResults write_outputs(const BenchConfig& config, const std::filesystem::pat
       if (std::find(config.metrics.begin(), config.metrics.end(), m) != config.metrics.end()) kept.push_back(m);
     headline = kept;
   }
-  const auto tables = build_tables(results, order, headline);
+  auto tables = build_tables(results, order, headline);
+  if (!config.relative_to.empty()) add_improvements(tables, results, config.relative_to);
   const auto comparisons = compare_best_to_baselines(results, tables, config.baselines);
   util::write_file_atomic(out / "results.csv", results_csv(tidy_rows(results, config.metrics)) +
                                                    significance_csv_rows(tables, comparisons));

@@ -14,8 +14,9 @@ namespace fs = std::filesystem;
 namespace {
 
 const std::vector<std::string> kTopKeys = {"name", "experiments", "predictions", "datasets", "seeds", "metrics",
-                                           "baselines", "set", "report"};
+                                           "baselines", "set", "report", "eval"};
 const std::vector<std::string> kReportKeys = {"metric", "conditions", "headline"};
+const std::vector<std::string> kEvalKeys = {"relative_to"};
 const std::vector<std::string> kPredictionsKeys = {"name", "file"};
 const std::vector<std::string> kPlaceholders = {"{dataset}", "{seed}"};
 
@@ -216,6 +217,24 @@ BenchConfig parse_bench_config(const fs::path& file, const std::vector<std::stri
     throw sdk::Error(where + ": baseline '" + b + "' is listed in 'baselines' but no experiment is labelled '" + b +
                      "'; add its config to 'experiments' (e.g. \"../models/" + b +
                      ".toml\") or remove it from 'baselines'");
+  }
+
+  if (const toml::node* eval_node = table.get("eval")) {
+    const auto* eval = eval_node->as_table();
+    if (!eval) throw sdk::Error(where + ": 'eval' must be a table");
+    check_keys(*eval, kEvalKeys, where + " [eval]");
+    if (const toml::node* r = eval->get("relative_to")) {
+      if (!r->is_string()) throw sdk::Error(where + ": [eval] relative_to must be a string (an experiment label)");
+      config.relative_to = *r->value<std::string>();
+      if (!labels.count(config.relative_to)) {
+        const std::vector<std::string> known = config.labels();
+        const std::string near = sdk::closest_match(config.relative_to, known);
+        throw sdk::Error(where + ": [eval] relative_to = '" + config.relative_to +
+                         "' names no experiment of the bench" + (near.empty() ? "" : "; did you mean '" + near + "'?") +
+                         " Experiments: " + sdk::join(known) + " (add its config to 'experiments', e.g. " +
+                         "\"../models/" + config.relative_to + ".toml\")");
+      }
+    }
   }
 
   if (const toml::node* set = table.get("set")) {

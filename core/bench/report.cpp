@@ -120,6 +120,26 @@ std::string significance_section(const std::vector<Comparison>& tests) {
   return out + "</table>";
 }
 
+std::string improvement_section(const ReportContext& context, const GroupTable& t) {
+  if (t.improvement.empty()) return "";
+  std::string out = "<h3>Improvement over " + escape(t.reference) + "</h3><p class=\"note\">Per seed the " +
+                    "experiment's value minus " + escape(t.reference) + "'s, signed so that a positive value is " +
+                    "better; mean ± sd over seeds.</p><table><tr><th>experiment</th>";
+  for (const auto& m : t.metrics) out += "<th>" + escape(m) + "</th>";
+  out += "</tr>";
+  for (const auto& e : t.experiments) {
+    const auto row = t.improvement.find(e);
+    if (row == t.improvement.end()) continue;
+    out += "<tr><td>" + escape(row_label(e, context.summary.baselines)) + "</td>";
+    for (const auto& m : t.metrics) {
+      const auto v = row->second.find(m);
+      out += "<td>" + escape(v == row->second.end() ? std::string("–") : format_stat(v->second)) + "</td>";
+    }
+    out += "</tr>";
+  }
+  return out + "</table>";
+}
+
 std::string rank_section(const ReportContext& context, const GroupTable& t) {
   if (t.mean_ranks.empty()) return "";
   std::string out = "<h3>Ranks</h3><p class=\"note\">Per metric, experiments ranked by their seed mean (1 = best, ties "
@@ -221,7 +241,8 @@ std::string report_html(const ReportContext& context, const BenchResults& result
     const GroupTable& t = tables[ti];
     const std::vector<Comparison> tests = ti < comparisons.size() ? comparisons[ti] : std::vector<Comparison>{};
     out += "<h2>" + escape(group_title(t)) + "</h2>\n" + stats_table(context, t, tests) + "\n" +
-           significance_section(tests) + "\n" + rank_section(context, t) + "\n";
+           significance_section(tests) + "\n" + improvement_section(context, t) + "\n" + rank_section(context, t) +
+           "\n";
     out += "<h3>Per-condition " + escape(context.metric) + "</h3><div class=\"panels\">" +
            distribution_plot(context, results, t) + "</div>\n";
     out += "<h3>Predicted vs observed delta</h3>" + scatter_section(context, results, t) + "\n";

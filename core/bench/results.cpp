@@ -288,4 +288,33 @@ std::vector<GroupTable> build_tables(const BenchResults& results, const std::vec
   return tables;
 }
 
+void add_improvements(std::vector<GroupTable>& tables, const BenchResults& results, const std::string& reference) {
+  for (auto& t : tables) {
+    t.reference = reference;
+    // experiment -> seed -> metric -> overall value
+    std::map<std::string, std::map<std::int64_t, const std::map<std::string, double>*>> overall;
+    for (const auto& cell : results.cells)
+      if (cell.id.dataset == t.dataset && cell.id.split == t.split)
+        overall[cell.id.experiment][cell.id.seed] = &cell.overall;
+    const auto& ref = overall[reference];
+    for (const auto& e : t.experiments) {
+      if (e == reference) continue;
+      for (const auto& m : t.metrics) {
+        const auto d = t.directions.find(m);
+        if (d == t.directions.end() || d->second == Direction::unknown) continue;
+        const double sign = d->second == Direction::higher_is_better ? 1.0 : -1.0;
+        std::vector<double> differences;
+        for (const auto& [seed, values] : overall[e]) {
+          const auto r = ref.find(seed);
+          if (r == ref.end()) continue;
+          const auto v = values->find(m), rv = r->second->find(m);
+          if (v != values->end() && rv != r->second->end() && !std::isnan(v->second) && !std::isnan(rv->second))
+            differences.push_back(sign * (v->second - rv->second));
+        }
+        t.improvement[e][m] = mean_sd(differences);
+      }
+    }
+  }
+}
+
 }  // namespace trellis::core::bench

@@ -132,6 +132,25 @@ std::string summary_markdown(const SummaryContext& context, const std::vector<Gr
                " | " + format_value(c.mean_difference) + " | [" + format_value(c.interval.low) + ", " +
                format_value(c.interval.high) + "] | " + md(comparison_reading(c)) + " |\n";
     }
+    if (!t.improvement.empty()) {
+      out += "\nImprovement over " + md(t.reference) +
+             ": per seed the experiment's value minus " + md(t.reference) +
+             "'s, signed so that a positive value is better; mean ± sd over seeds.\n\n| experiment |";
+      for (const auto& m : t.metrics) out += " " + md(m) + " |";
+      out += "\n|---|";
+      for (std::size_t i = 0; i < t.metrics.size(); ++i) out += "---|";
+      out += "\n";
+      for (const auto& e : t.experiments) {
+        const auto row = t.improvement.find(e);
+        if (row == t.improvement.end()) continue;
+        out += "| " + md(row_label(e, context.baselines)) + " |";
+        for (const auto& m : t.metrics) {
+          const auto v = row->second.find(m);
+          out += " " + (v == row->second.end() ? std::string("–") : format_stat(v->second)) + " |";
+        }
+        out += "\n";
+      }
+    }
     if (t.mean_ranks.empty()) continue;
     out += "\nMean rank over the metrics above (per metric, experiments ranked by their seed mean; 1 = best, "
            "ties share the average rank; a metric an experiment lacks is left out of its mean):\n\n"

@@ -100,6 +100,12 @@ TEST_CASE("bench config: errors name the file and key and say how to fix them", 
   CHECK_THAT(error_of(f.bench(kGrid + "seeds = [1]\nbaselines = ['linear']\n")),
              Contains("baseline 'linear' is listed in 'baselines' but no experiment is labelled 'linear'") &&
                  Contains("../models/linear.toml"));
+  CHECK_THAT(error_of(f.bench(kGrid + "seeds = [1]\n[eval]\nrelative_to = 'perturbed_mean'\n")),
+             Contains("[eval] relative_to = 'perturbed_mean' names no experiment of the bench") &&
+                 Contains("Experiments: no_change, mean") && Contains("\"../models/perturbed_mean.toml\""));
+  CHECK_THAT(error_of(f.bench(kGrid + "seeds = [1]\n[eval]\nrelativ_to = 'mean'\n")),
+             Contains("[eval]: unknown key 'relativ_to'; did you mean 'relative_to'?"));
+  CHECK(parse_bench_config(f.bench(kGrid + "seeds = [1]\n[eval]\nrelative_to = 'mean'\n")).relative_to == "mean");
   CHECK_THAT(error_of(f.bench("experiments = ['../models/mean.toml', '../models/mean.toml']\n"
                               "datasets = ['../data/screen_a.toml']\nseeds = [1]\n")),
              Contains("two experiments are labelled 'mean'"));
@@ -359,6 +365,18 @@ TEST_CASE("bench significance: best model vs best baseline, paired over conditio
   CHECK_THAT(md, Contains("| m | **0.225 ± 0.03536**† |"));
   CHECK_THAT(md, Contains("| mse | m | b | 6 | 0.2583 | [") && Contains("| m better (p = 0.03125) |"));
   CHECK_THAT(md, Contains("| pearson_delta | m | b | 2 | 0 | [-0.1, 0.1] |") && Contains("too few pairs for a test (2 < 5)"));
+  // Improvement over b per seed (lower mse is better): m .4 - .2 = .2 and
+  // (.2 + .6 + .9) / 3 - .25 = .31667 -> mean .25833, sd .11667 / sqrt 2;
+  // pearson_delta: +.1 and -.1 -> 0 ± .1414.
+  auto relative = tables;
+  add_improvements(relative, results, "b");
+  CHECK(relative[0].improvement.count("b") == 0);
+  CHECK(relative[0].improvement.at("m").at("mse").mean == Approx(0.258333).epsilon(1e-5));
+  CHECK(relative[0].improvement.at("m").at("mse").sd == Approx(0.0825).epsilon(1e-3));
+  CHECK(relative[0].improvement.at("m").at("pearson_delta").mean == Approx(0.0).margin(1e-12));
+  CHECK(relative[0].improvement.at("w").at("mse").mean == Approx(-(0.6 + 0.43333) / 2).epsilon(1e-4));
+  CHECK_THAT(summary_markdown(SummaryContext{"demo", {"b", "w"}, 2}, relative, comparisons, {}),
+             Contains("Improvement over b: per seed") && Contains("| m | 0.2583 ± 0.0825 | 0 ± 0.1414 |"));
   const std::string csv = significance_csv_rows(tables, comparisons);
   CHECK_THAT(csv, Contains("m,d,simulation,pooled,vs b,mse:pairs,6\n"));
   CHECK_THAT(csv, Contains("m,d,simulation,pooled,vs b,mse:p_value,0.03125\n"));

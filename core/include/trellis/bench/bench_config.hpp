@@ -58,6 +58,9 @@ struct BenchConfig {
   std::vector<std::string> baselines;  ///< experiment labels
   toml::table set;                     ///< merged into every cell's config
   ReportOptions report;
+  /// [eval] relative_to: the experiment every metric is also reported
+  /// against (improvement over it, VCC style); empty: none.
+  std::string relative_to;
 
   bool is_baseline(const std::string& experiment) const;
   /// Experiment labels, then predictions labels: the order of table rows.
@@ -68,7 +71,8 @@ struct BenchConfig {
 /// does for other configs) to it. Errors name the file and key and say how
 /// to fix them: missing config files, empty or repeated seeds, repeated
 /// labels, unknown keys (nearest suggested), a baseline that no experiment
-/// provides, a [[predictions]] entry without name or file, with an unknown
+/// provides, an [eval] relative_to naming no experiment of the bench, a
+/// [[predictions]] entry without name or file, with an unknown
 /// placeholder, or whose file is missing for some dataset and seed.
 BenchConfig parse_bench_config(const std::filesystem::path& file, const std::vector<std::string>& overrides = {});
 

@@ -102,6 +102,11 @@ struct GroupTable {
   std::map<std::string, std::vector<std::string>> best;       ///< metric -> best experiment(s)
   std::map<std::string, std::map<std::string, double>> ranks;  ///< metric -> experiment -> rank
   std::vector<std::pair<std::string, double>> mean_ranks;      ///< best first
+  /// With a reference (bench [eval] relative_to): experiment -> metric ->
+  /// per-seed improvement over the reference (its value minus the
+  /// reference's, signed so + is better), over the seeds both have.
+  std::string reference;
+  std::map<std::string, std::map<std::string, Stat>> improvement;
 };
 
 /// Per dataset x split: the `headline` metrics present, stats over seeds of
@@ -111,5 +116,9 @@ struct GroupTable {
 /// alphabetically).
 std::vector<GroupTable> build_tables(const BenchResults& results, const std::vector<std::string>& experiment_order,
                                      const std::vector<std::string>& headline);
+
+/// Fills every table's `reference` and `improvement` (metrics with a known
+/// direction; experiments other than the reference that share a seed with it).
+void add_improvements(std::vector<GroupTable>& tables, const BenchResults& results, const std::string& reference);
 
 }  // namespace trellis::core::bench
