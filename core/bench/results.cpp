@@ -165,13 +165,6 @@ std::vector<Row> tidy_rows(const BenchResults& results, const std::vector<std::s
   return rows;
 }
 
-std::string format_double(double value) {
-  if (std::isnan(value)) return "nan";
-  char buffer[64];
-  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
-  return std::string(buffer, result.ptr);
-}
-
 std::string results_csv(const std::vector<Row>& rows) {
   std::string text = "experiment,dataset,split,seed,subgroup,metric,value\n";
   for (const auto& r : rows)

@@ -13,7 +13,10 @@ sdk::OptionSchema eval_schema() {
       .add("metrics", d.metrics, "metric components to score (names without metric/); empty = all")
       .add("headline", d.headline, "metrics shown in the summary table, in this order")
       .add("sample_cells", d.sample_cells, "cells sampled per test condition by sampling predictors; 0 = off")
-      .min(0);
+      .min(0)
+      .add("trace", d.trace,
+           "for a predictor that shows its intermediates (sdk::Traceable): write trace.tsv with, per intermediate "
+           "and test condition, how far it moves from the control condition");
 }
 
 EvalSettings parse_eval_settings(const toml::table& config) {
@@ -23,6 +26,7 @@ EvalSettings parse_eval_settings(const toml::table& config) {
   s.metrics = o.get_strings("metrics");
   s.headline = o.get_strings("headline");
   s.sample_cells = o.get_int("sample_cells");
+  s.trace = o.get_bool("trace");
   return s;
 }
 

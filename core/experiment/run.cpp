@@ -13,11 +13,13 @@
 #include "trellis/eval/settings.hpp"
 #include "trellis/experiment/config_schema.hpp"
 #include "trellis/experiment/network_task.hpp"
+#include "trellis/experiment/perturbation_trace.hpp"
 #include "trellis/experiment/prepare.hpp"
 #include "trellis/experiment/run_record.hpp"
 #include "trellis/experiment/scoring.hpp"
 #include "trellis/preprocess/pipeline.hpp"
 #include "trellis/sdk/error.hpp"
+#include "trellis/sdk/trace.hpp"
 #include "trellis/split/split_io.hpp"
 #include "trellis/train/trainer.hpp"
 #include "trellis/eval/structure_recovery.hpp"
@@ -106,6 +108,10 @@ RunResult run(const toml::table& config, const plugin::PluginHost& host, const R
   p.context.run_dir = dir.string();
 
   sdk::Predictor& predictor = *p.model.predictor;
+  auto* traceable = dynamic_cast<sdk::Traceable*>(&predictor);
+  if (eval.trace && !traceable)
+    throw sdk::Error("[eval] trace = true needs a predictor that shows its intermediates (sdk::Traceable); " +
+                     p.model.provenance.front().key + " does not: remove 'trace' or use e.g. predictor/grape");
   // A network from [model.network] needs no fitted predictor.
   const bool fit_predictor = task == Task::response || !p.model.network;
   std::optional<train::Trainer> trainer;
@@ -215,6 +221,14 @@ RunResult run(const toml::table& config, const plugin::PluginHost& host, const R
       input.predicted_cells =
           plugin::guarded(origin, "sample", [&] { return predictor.sample(test, eval.sample_cells, seed); });
     predict_seconds = seconds_since(predict_start);
+    if (eval.trace) {
+      if (auto* neural = dynamic_cast<sdk::NeuralPredictor*>(&predictor)) neural->eval();
+      const auto rows = plugin::guarded(origin, "trace", [&] {
+        return perturbation_trace(*traceable, screen.conditions.at(static_cast<std::size_t>(screen.control_index())),
+                                  test, at::tensor(pre.control_mean));
+      });
+      write_trace(rows, dir);
+    }
     Scored scored = score_and_write(p, input, metrics, eval.headline, dir);
     result.evaluation = std::move(scored.evaluation);
     result.headline = std::move(scored.headline);

@@ -1,5 +1,8 @@
 #include "trellis/util/csv.hpp"
 
+#include <charconv>
+#include <cmath>
+
 namespace trellis::core::util {
 
 std::string csv_field(const std::string& value) {
@@ -10,6 +13,13 @@ std::string csv_field(const std::string& value) {
     quoted += c;
   }
   return quoted + "\"";
+}
+
+std::string format_double(double value) {
+  if (std::isnan(value)) return "nan";
+  char buffer[64];
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+  return std::string(buffer, result.ptr);
 }
 
 }  // namespace trellis::core::util

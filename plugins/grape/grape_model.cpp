@@ -226,14 +226,22 @@ class Grape : public sdk::NeuralPredictor, public sdk::NetworkInferrer, public s
   }
 
   // "kernel/<modality>" (shared): the features after the Gaussian kernel
-  // map; "node_input" [B, N, hidden]: the node representation the HGNN
-  // receives, perturbation applied; "output" [B, G]: forward(batch).
+  // map; per batch row: "node_input" [B, N, hidden], the node representation
+  // the HGNN receives, perturbation applied; "gat" [B, G, out], the GAT's
+  // output at the measured genes; "decoder_input" [B, G, out], plus the
+  // broadcast signal; "output" [B, G]: forward(batch).
   std::vector<sdk::TracedTensor> trace(const sdk::Batch& batch) override {
     if (!prepared_) throw Error("trace() before prepare()");
     std::vector<sdk::TracedTensor> out;
     for (std::size_t i = 0; i < features_.size(); ++i)
       out.push_back({"kernel/" + c_.modalities[i], gaussian_kernel(features_[i], c_.kernel_sigma)});
     out.push_back({"node_input", node_input(batch)});
+    std::vector<Key> keys;
+    const at::Tensor rows = at::tensor(distinct_conditions(batch, keys), at::kLong);
+    DecodeTrace layers;
+    decode(structure(), keys, &layers);
+    out.push_back({"gat", layers.gat.index_select(0, rows)});
+    out.push_back({"decoder_input", layers.decoder_input.index_select(0, rows)});
     out.push_back({"output", forward(batch)});
     return out;
   }
@@ -300,6 +308,14 @@ class Grape : public sdk::NeuralPredictor, public sdk::NetworkInferrer, public s
     if (c_.perturbation == PerturbationInput::learned)
       pert_emb_ = register_parameter("perturbation_embedding", at::randn({h}) * 0.1);
     const std::int64_t o = c_.out_dim;
+    if (c_.broadcast) {
+      // Zero at the start, so the model begins as the reference does and the
+      // broadcast grows only as far as the loss asks for it.
+      broadcast_ = register_module("broadcast", torch::nn::Linear(h, o));
+      torch::NoGradGuard no_grad;
+      broadcast_->weight.zero_();
+      broadcast_->bias.zero_();
+    }
     decoder_bn_ = register_module("decoder_bn", torch::nn::BatchNorm1d(o));
     std::vector<std::int64_t> sizes = {o};
     sizes.insert(sizes.end(), c_.decoder_hidden.begin(), c_.decoder_hidden.end());
@@ -474,8 +490,35 @@ class Grape : public sdk::NeuralPredictor, public sdk::NetworkInferrer, public s
     return t;
   }
 
+  /// [U, out]: per condition, the sum over its perturbed genes of sign x
+  /// Linear(node representation): what `broadcast` adds to every gene.
+  at::Tensor broadcast_signal(const Structure& s, const std::vector<Key>& keys) {
+    const auto U = static_cast<std::int64_t>(keys.size());
+    std::vector<std::int64_t> genes, owner;
+    std::vector<float> signs;
+    for (std::int64_t u = 0; u < U; ++u)
+      for (const auto& [g, sign] : keys[static_cast<std::size_t>(u)]) {
+        genes.push_back(g);
+        owner.push_back(u);
+        signs.push_back(sign);
+      }
+    at::Tensor out = at::zeros({U, c_.out_dim}, s.node_repr.options());
+    if (genes.empty()) return out;
+    const auto x = static_cast<std::int64_t>(genes.size());
+    const at::Tensor projected =
+        broadcast_->forward(s.node_repr.index_select(0, at::tensor(genes, at::kLong).reshape({x}))) *
+        at::tensor(signs, at::kFloat).reshape({x, 1}).to(s.node_repr.options());
+    return out.index_add(0, at::tensor(owner, at::kLong).reshape({x}), projected);
+  }
+
+  /// Intermediates of decode(), per distinct condition.
+  struct DecodeTrace {
+    at::Tensor gat;            ///< [U, G_measured, out]: the GAT's output
+    at::Tensor decoder_input;  ///< [U, G_measured, out]: plus the broadcast signal
+  };
+
   /// [U, G_measured] outputs (without the control) of distinct conditions.
-  at::Tensor decode(const Structure& s, const std::vector<Key>& keys) {
+  at::Tensor decode(const Structure& s, const std::vector<Key>& keys, DecodeTrace* trace = nullptr) {
     const auto U = static_cast<std::int64_t>(keys.size());
     const bool training = is_training();
     const LayerTable input = perturbed_input(s.node_repr, keys);
@@ -506,8 +549,11 @@ class Grape : public sdk::NeuralPredictor, public sdk::NetworkInferrer, public s
     if (!flat.empty())
       h = h.index_add(0, at::tensor(flat, at::kLong).reshape({static_cast<std::int64_t>(flat.size())}),
                       at::cat(corrections, 0));
-    h = h.view({U, universe_, c_.out_dim}).index_select(1, measured_).reshape({U * genes_measured_, c_.out_dim});
-    h = decoder_mlp_->forward(at::relu(decoder_bn_->forward(h)));
+    h = h.view({U, universe_, c_.out_dim}).index_select(1, measured_);  // [U, G_measured, out]
+    if (trace) trace->gat = h;
+    if (c_.broadcast) h = h + broadcast_signal(s, keys).unsqueeze(1);
+    if (trace) trace->decoder_input = h;
+    h = decoder_mlp_->forward(at::relu(decoder_bn_->forward(h.reshape({U * genes_measured_, c_.out_dim}))));
     return readout_->forward(h.view({U, genes_measured_, c_.out_dim}));
   }
 
@@ -549,6 +595,7 @@ class Grape : public sdk::NeuralPredictor, public sdk::NetworkInferrer, public s
   torch::nn::BatchNorm1d decoder_bn_{nullptr};
   sdk::nn::MLP decoder_mlp_{nullptr};
   sdk::nn::GeneSpecificLinear readout_{nullptr};
+  torch::nn::Linear broadcast_{nullptr};
   torch::nn::Linear head_a_{nullptr}, head_b_{nullptr};
 
   at::Tensor regulariser_;

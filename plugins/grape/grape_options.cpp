@@ -28,6 +28,11 @@ sdk::OptionSchema grape_options() {
         "\"learned\": sign (+1 activation, -1 knockdown/knockout) times a learned embedding is added to the perturbed "
         "genes' rows; \"reference\": the rows are zeroed in training and negated at prediction (the published code)")
       .choices({"learned", "reference"});
+  s.add("broadcast", true,
+        "add a learned projection of the perturbed genes' representations (signed, summed) to every gene's input "
+        "to the decoder, so genes beyond the GAT's two hops respond to the perturbation too; false = the reference "
+        "(only the perturbed genes' 2-hop neighbourhood can change, and a softmax over ~20-50 neighbours dilutes "
+        "even that: predictions collapse to one profile)");
   s.add("clamp_below", 0.01, "at prediction, outputs below this become 0 (the reference's clamp); 0 = off").min(0);
   s.add("huber_delta", 0.7, "delta of the Huber term on (observed - predicted)").greater_than(0);
   s.add("huber_weight", 1.0, "weight of the Huber term (the loss is MSE + weight * Huber + GSL regulariser)")
@@ -67,6 +72,7 @@ GrapeConfig read_grape_config(const sdk::Options& o) {
   c.decoder_hidden = o.get_ints("decoder_hidden");
   // The schema's choices() admit only these two.
   c.perturbation = o.get_string("perturbation") == "learned" ? PerturbationInput::learned : PerturbationInput::reference;
+  c.broadcast = o.get_bool("broadcast");
   c.clamp_below = o.get_double("clamp_below");
   c.huber_delta = o.get_double("huber_delta");
   c.huber_weight = o.get_double("huber_weight");

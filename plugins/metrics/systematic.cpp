@@ -116,9 +116,44 @@ class DeOverlap : public sdk::Metric {
   }
 };
 
+/// spread_ratio: for condition i, the mean L2 distance from its prediction
+/// to the other conditions' predictions over the mean distance from its
+/// observation to theirs. 1: the predictions differ as much as the
+/// observations do; 0: one profile for every condition (collapse). Not a
+/// score to maximise (noise raises it): a diagnostic, marked higher is
+/// better because collapse is the failure it catches.
+class SpreadRatio : public sdk::Metric {
+ public:
+  sdk::Direction direction() const override { return sdk::Direction::higher_is_better; }
+  double compute(const sdk::MetricInput& input) const override {
+    read_profiles(input);
+    return nan;
+  }
+  std::vector<double> compute_all(const std::vector<sdk::MetricInput>& inputs) const override {
+    const std::vector<Profiles> profiles = read_all_profiles(inputs);
+    const std::size_t n = profiles.size();
+    std::vector<double> values(n, nan);
+    if (n < 2) return values;
+    for (std::size_t i = 0; i < n; ++i) {
+      double predicted = 0, observed = 0;
+      for (std::size_t j = 0; j < n; ++j) {
+        if (j == i) continue;
+        predicted += l2_distance(profiles[i].predicted, profiles[j].predicted);
+        observed += l2_distance(profiles[i].observed, profiles[j].observed);
+      }
+      if (observed > 0) values[i] = predicted / observed;
+    }
+    return values;
+  }
+};
+
 }  // namespace
 
 void register_systematic(sdk::Registrar& r) {
+  r.add<sdk::Metric>("spread_ratio",
+                     "Collapse diagnostic: mean L2 distance of a condition's prediction to the other predictions over "
+                     "that of its observation to the other observations (1 = as varied as the data, 0 = one profile)",
+                     sdk::OptionSchema{}, [](const sdk::Options&) { return std::make_shared<SpreadRatio>(); });
   r.add<sdk::Metric>("centroid_accuracy",
                      "Systema: fraction of other test conditions whose observed pseudobulk is farther (L2) from this "
                      "condition's prediction than its own (higher is better)",

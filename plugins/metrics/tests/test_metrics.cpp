@@ -153,7 +153,7 @@ TEST_CASE("metric directions and the perfect prediction", "[metrics]") {
                                        "e_distance", "mmd", "mae"};
   // Defined only with more than the six-gene input: their own cases below.
   const std::vector<std::string> higher_elsewhere{"pearson_delta_pert", "centroid_accuracy", "discrimination_l1",
-                                                  "de_overlap"};
+                                                  "de_overlap", "spread_ratio"};
   for (const auto& n : higher) CHECK(metric(n)->direction() == sdk::Direction::higher_is_better);
   for (const auto& n : higher_elsewhere) CHECK(metric(n)->direction() == sdk::Direction::higher_is_better);
   for (const auto& n : lower) CHECK(metric(n)->direction() == sdk::Direction::lower_is_better);
@@ -281,6 +281,24 @@ TEST_CASE("discrimination_l1: L1 rank of the own effect with the target genes le
   inputs[0].target_columns = {7};
   REQUIRE_THROWS_WITH(metric("discrimination_l1")->compute_all(inputs),
                       Contains("gene index 7 in the target columns is out of range (the profiles have 3 genes)"));
+}
+
+TEST_CASE("spread_ratio: how varied the predictions are next to the observations", "[metrics]") {
+  // Observed A = [0,0], B = [3,0], C = [0,4]: A's distances 3 and 4 (sum 7),
+  // B's 3 and 5 (8), C's 4 and 5 (9). Predictions at half the observations:
+  // every distance halves -> 0.5 each. One profile for all -> 0.
+  const std::vector<float> zero{0, 0};
+  std::vector<sdk::MetricInput> inputs{input({0, 0}, {0, 0}, zero), input({1.5f, 0}, {3, 0}, zero),
+                                       input({0, 2}, {0, 4}, zero)};
+  CHECK(metric("spread_ratio")->compute_all(inputs) == std::vector<double>{0.5, 0.5, 0.5});
+  // B' moved to [0, 0.5]: A' sees 0.5 and 2 (2.5 / 7), B' sees 0.5 and 1.5 (2 / 8), C' 2 and 1.5 (3.5 / 9).
+  inputs[1].predicted = vec({0, 0.5f});
+  const auto moved = metric("spread_ratio")->compute_all(inputs);
+  CHECK(moved[0] == Approx(2.5 / 7));
+  CHECK(moved[1] == Approx(2.0 / 8));
+  CHECK(moved[2] == Approx(3.5 / 9));
+  for (auto& in : inputs) in.predicted = vec({1, 1});
+  CHECK(metric("spread_ratio")->compute_all(inputs) == std::vector<double>{0.0, 0.0, 0.0});
 }
 
 TEST_CASE("de_overlap: predicted vs observed DE genes at the observed number of significant genes", "[metrics]") {

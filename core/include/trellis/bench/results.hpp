@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "trellis/bench/cells.hpp"
+#include "trellis/util/csv.hpp"
 
 namespace trellis::core::bench {
 
@@ -76,8 +77,7 @@ std::string results_csv(const std::vector<Row>& rows);
 /// CSV text with columns experiment,dataset,split,seed,error.
 std::string failures_csv(const std::vector<CellFailure>& failures);
 
-/// Shortest text that reads back as the same double.
-std::string format_double(double value);
+using util::format_double;
 
 /// Ranks of `values` (1 = best), ties (equal up to a relative 1e-12) get the
 /// average of the ranks they span.

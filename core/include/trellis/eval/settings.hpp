@@ -16,6 +16,7 @@ namespace trellis::core::eval {
 struct EvalSettings {
   std::vector<std::string> metrics;  ///< empty: every registered metric
   std::int64_t sample_cells = 100;   ///< cells sampled per condition from predictors that sample; 0: none
+  bool trace = false;                ///< write trace.tsv: the perturbation signal per traced tensor and condition
   std::vector<std::string> headline = {"mse", "pearson_delta", "pearson_delta_de", "mse_de",
                                        "frac_correct_direction_20", "l2_top1000_control", "rank"};
 };
