@@ -21,6 +21,8 @@
 #include "trellis/sdk/error.hpp"
 #include "trellis/sdk/trace.hpp"
 #include "trellis/split/split_io.hpp"
+#include "trellis/sdk/fit_support.hpp"
+#include "trellis/train/residual_target.hpp"
 #include "trellis/train/trainer.hpp"
 #include "trellis/eval/structure_recovery.hpp"
 #include "trellis/util/atomic_file.hpp"
@@ -120,8 +122,11 @@ RunResult run(const toml::table& config, const plugin::PluginHost& host, const R
   if (auto* neural = fit_predictor ? dynamic_cast<sdk::NeuralPredictor*>(&predictor) : nullptr) {
     train::TrainerOptions topts;
     const std::vector<sdk::TrainingStage> stages = neural->stages();
-    topts.stage_settings = train::resolve_stage_settings(
-        stages, train_table ? config::to_json(*train_table) : nlohmann::json::object(), p.model.origin("model.predictor").key);
+    nlohmann::json train_json = train_table ? config::to_json(*train_table) : nlohmann::json::object();
+    const train::Target target = train::take_target(train_json);
+    topts.control_shift = train::apply_target(target, p.context, p.train);
+    topts.stage_settings =
+        train::resolve_stage_settings(stages, train_json, p.model.origin("model.predictor").key);
     // The stage that fits expression ("fit", else the last) sets the early-stopping metric.
     const auto fit = topts.stage_settings.find("fit");
     topts.settings = fit != topts.stage_settings.end() ? fit->second : topts.stage_settings.at(stages.back().name);
@@ -154,6 +159,7 @@ RunResult run(const toml::table& config, const plugin::PluginHost& host, const R
     training = {{"settings", train::to_json(topts.settings)}};
     if (stages.size() > 1)
       for (const auto& stage : stages) training["stage_settings"][stage.name] = train::to_json(topts.stage_settings.at(stage.name));
+    training["target"] = train::target_name(target);
     trainer.emplace(p.context, std::move(topts));
     p.context.trainer = &*trainer;
   } else if (fit_predictor && train_table && !train_table->empty()) {
@@ -225,7 +231,7 @@ RunResult run(const toml::table& config, const plugin::PluginHost& host, const R
       if (auto* neural = dynamic_cast<sdk::NeuralPredictor*>(&predictor)) neural->eval();
       const auto rows = plugin::guarded(origin, "trace", [&] {
         return perturbation_trace(*traceable, screen.conditions.at(static_cast<std::size_t>(screen.control_index())),
-                                  test, at::tensor(pre.control_mean));
+                                  test, sdk::control_mean(p.context));
       });
       write_trace(rows, dir);
     }

@@ -26,7 +26,7 @@ void shuffle(std::vector<T>& items, std::mt19937_64& rng) {
 }  // namespace
 
 BatchSource::BatchSource(const sdk::FitContext& context, sdk::BatchMode mode, std::int64_t batch_size,
-                         std::int64_t max_cells_per_condition, std::int64_t items)
+                         std::int64_t max_cells_per_condition, std::int64_t items, at::Tensor control_shift)
     : screen_([&]() -> const sdk::Screen& {
         if (!context.screen) throw sdk::Error("training needs a screen, but the fit context has none");
         return *context.screen;
@@ -36,7 +36,8 @@ BatchSource::BatchSource(const sdk::FitContext& context, sdk::BatchMode mode, st
       max_cells_(max_cells_per_condition),
       genes_(screen_.num_genes()),
       conditions_(context.train_conditions),
-      items_(items) {
+      items_(items),
+      control_shift_(control_shift.defined() ? control_shift.to(at::kFloat).contiguous() : at::Tensor()) {
   if (batch_size_ < 1) throw sdk::Error("[train].batch_size must be at least 1");
   if (mode_ == sdk::BatchMode::items) {
     if (items_ < 1)
@@ -170,6 +171,10 @@ const sdk::Batch& BatchSource::batch(std::int64_t b) {
     if (mode_ == sdk::BatchMode::cell_pairs) {
       fill_cell(target + r * genes_, row_cell_[row]);
       fill_cell(control + r * genes_, row_control_[row]);
+      if (control_shift_.defined()) {
+        const float* shift = control_shift_.data_ptr<float>();
+        for (std::int64_t g = 0; g < genes_; ++g) control[r * genes_ + g] += shift[g];
+      }
     } else {
       std::memcpy(target + r * genes_, means_.data_ptr<float>() + slot * genes_, row_bytes);
       std::memcpy(control + r * genes_, control_mean_.data_ptr<float>(), row_bytes);

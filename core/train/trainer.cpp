@@ -180,7 +180,8 @@ StageReport Trainer::train_stage(sdk::NeuralPredictor& model, const StagePlan& p
     if (ec) throw sdk::Error("cannot create the checkpoint folder '" + dir.string() + "': " + ec.message());
   }
   model.enter_stage(plan.stage.name);
-  BatchSource source(context_, plan.stage.batch_mode, s.batch_size, s.max_cells_per_condition, plan.stage.items);
+  BatchSource source(context_, plan.stage.batch_mode, s.batch_size, s.max_cells_per_condition, plan.stage.items,
+                     options_.control_shift);
   const std::vector<at::Tensor> params = model.stage_parameters(plan.stage.name);
   if (params.empty())
     throw sdk::Error(plan.label + "the model has no parameters to train; create them in prepare()");

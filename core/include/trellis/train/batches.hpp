@@ -32,8 +32,9 @@ class BatchSource {
  public:
   /// `context` must outlive the source. Throws sdk::Error when there are no
   /// training conditions or (cell_pairs) no control cells.
+  /// `control_shift` ([G], optional) is added to every paired control cell.
   BatchSource(const sdk::FitContext& context, sdk::BatchMode mode, std::int64_t batch_size,
-              std::int64_t max_cells_per_condition, std::int64_t items = 0);
+              std::int64_t max_cells_per_condition, std::int64_t items = 0, at::Tensor control_shift = {});
 
   /// Draws the next epoch's rows and control cells.
   void plan_epoch(std::mt19937_64& rng);
@@ -62,6 +63,7 @@ class BatchSource {
   at::Tensor means_;                                     // condition_means: [conditions_, G]
   at::Tensor control_mean_;                              // [G]
   std::int64_t items_ = 0;                               // BatchMode::items
+  at::Tensor control_shift_;                             // [G] float, or undefined
   // The current epoch, one entry per row.
   std::vector<std::int64_t> row_condition_;              // index into conditions_ (items: the item)
   std::vector<std::int64_t> row_cell_;

@@ -68,6 +68,10 @@ struct TrainerOptions {
   std::function<double(sdk::NeuralPredictor&)> validate;
   sdk::Direction direction = sdk::Direction::lower_is_better;
   bool progress_bar = false;             ///< a live bar (TTY) instead of periodic log lines
+  /// [G] added to every paired control cell (cell_pairs batches), so they
+  /// centre on the residual target's reference (residual_target.hpp);
+  /// undefined: none.
+  at::Tensor control_shift;
 };
 
 /// What happened in one stage.

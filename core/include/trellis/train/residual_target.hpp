@@ -1,0 +1,38 @@
+#pragma once
+// [train] target: what a neural predictor learns, by choosing the reference
+// profile the host gives it as its control input (FitContext::control_mean
+// and every batch's control). A predictor that adds its output to its
+// control (GEARS, GRAPE) then learns the difference from that reference:
+//   "delta_from_control"         the control mean (and paired control cells): today's behaviour
+//   "delta_from_perturbed_mean"  the mean of the training perturbations: only what sets a
+//                                perturbation apart from the average perturbed cell (Systema)
+//   "expression"                 zero: expression itself
+
+#include <string>
+#include <vector>
+
+#include <ATen/core/Tensor.h>
+#include <nlohmann/json.hpp>
+
+namespace trellis::sdk {
+struct FitContext;
+}
+
+namespace trellis::core::train {
+
+enum class Target { expression, delta_from_control, delta_from_perturbed_mean };
+
+/// Reads and removes `target` from a [train] table (default
+/// delta_from_control); throws sdk::Error naming the key and the choices.
+Target take_target(nlohmann::json& train_table);
+
+std::string target_name(Target target);
+
+/// Sets `context.control_mean` to the target's reference and returns the
+/// shift (reference - control mean) to add to each paired control cell;
+/// undefined for delta_from_control (nothing changes). The perturbed mean
+/// averages the pseudobulk of `train_conditions`' perturbations, each
+/// condition weighted equally.
+at::Tensor apply_target(Target target, sdk::FitContext& context, const std::vector<std::int64_t>& train_conditions);
+
+}  // namespace trellis::core::train
