@@ -3,6 +3,7 @@
 // precomputed tables) into a [genes, d] feature for any predictor.
 #include "enc_dna_kmer.hpp"
 #include "enc_go_terms.hpp"
+#include "enc_perturbation_atlas.hpp"
 #include "enc_precomputed.hpp"
 #include "enc_text_lsa.hpp"
 #include "trellis/sdk/encoder.hpp"
@@ -22,6 +23,10 @@ void register_components(sdk::Registrar& r) {
                 dna_kmer_options(), &make_dna_kmer);
   r.add<sdk::FeatureEncoder>("go_terms", "Gene x GO-term annotation matrix (binary or TF-IDF), reduced by truncated SVD",
                 go_terms_options(), &make_go_terms);
+  r.add<sdk::FeatureEncoder>("perturbation_atlas",
+                "A genome-wide knockdown screen's ranked DE genes (e.g. Replogle 2022) as gene embeddings: which "
+                "knockdowns a gene responds to, or its own knockdown's response; reduced by truncated SVD",
+                perturbation_atlas_options(), &make_perturbation_atlas);
   r.add<sdk::FeatureEncoder>("precomputed", "Gene embeddings from a TSV/CSV or a saved 2-D tensor, matched by gene key",
                 precomputed_options(), &make_precomputed);
   // Bring-your-own pretrained models (TorchScript): text, and DNA through the same machinery.
