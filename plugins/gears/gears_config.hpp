@@ -30,6 +30,7 @@ struct GearsConfig {
   bool uncertainty = false;
   double uncertainty_reg = 1.0;
   double positional_weight = 0.2;
+  std::string perturbation_features;  ///< a feature under [model.encoders] added to pert_emb; "" = none
 };
 
 /// Reads and checks the options; throws trellis::sdk::Error naming the option.

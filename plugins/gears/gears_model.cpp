@@ -64,6 +64,7 @@
 #include "trellis/sdk/nn/message_passing.hpp"
 #include "trellis/sdk/nn/mlp.hpp"
 #include "trellis/sdk/predictor.hpp"
+#include "trellis/sdk/tensor_text.hpp"
 
 namespace trellis::gears {
 
@@ -127,6 +128,7 @@ class Gears : public sdk::NeuralPredictor {
   sdk::Requirements requirements() const override {
     sdk::Requirements r;
     r.graphs = {c_.go_graph, c_.coexpression_graph};
+    if (!c_.perturbation_features.empty()) r.features = {c_.perturbation_features};
     return r;
   }
 
@@ -181,6 +183,13 @@ class Gears : public sdk::NeuralPredictor {
       throw Error("the control mean must cover the " + std::to_string(genes_) + " measured genes");
     control_ = control_.to(at::kFloat).contiguous();
     build_masks(context);
+    if (!c_.perturbation_features.empty()) {
+      const at::Tensor& f = context.feature(c_.perturbation_features);
+      if (f.dim() != 2 || f.size(0) != universe_)
+        throw Error("feature '" + c_.perturbation_features + "' (option 'perturbation_features') must be [" +
+                    std::to_string(universe_) + " genes, d], got " + sdk::shape_of(f));
+      perturbation_features_ = f.detach().to(at::kFloat).contiguous();
+    }
     build_parameters();
     prepared_ = true;
   }
@@ -250,6 +259,7 @@ class Gears : public sdk::NeuralPredictor {
     if (K > 0) {
       check_perturbations(batch, B);
       at::Tensor pert = pert_emb_;
+      if (perturbation_projection_) pert = pert + perturbation_projection_->forward(perturbation_features_);
       for (std::size_t i = 0; i < go_layers_.size(); ++i) {
         pert = go_layers_[i]->forward(propagate(go_, pert));
         if (i + 1 < go_layers_.size()) pert = at::relu(pert);
@@ -372,6 +382,9 @@ class Gears : public sdk::NeuralPredictor {
     for (std::int64_t i = 0; i < c_.go_layers; ++i)
       go_layers_.push_back(register_module("go_sgconv" + std::to_string(i), torch::nn::Linear(h, h)));
     pert_fuse_ = register_module("pert_fuse", MLP(MLPOptions({h, h, h})));
+    if (perturbation_features_.defined())
+      perturbation_projection_ =
+          register_module("perturbation_projection", torch::nn::Linear(perturbation_features_.size(1), h));
     bn_state_weight_ = register_parameter("bn_state_weight", at::ones({h}));
     bn_state_bias_ = register_parameter("bn_state_bias", at::zeros({h}));
     bn_state_mean_ = register_buffer("bn_state_running_mean", at::zeros({h}));
@@ -401,6 +414,8 @@ class Gears : public sdk::NeuralPredictor {
   at::Tensor all_genes_;
 
   at::Tensor gene_emb_, pos_emb_, pert_emb_;
+  at::Tensor perturbation_features_;  // [U, d] from the encoder named by perturbation_features
+  torch::nn::Linear perturbation_projection_{nullptr};
   torch::nn::BatchNorm1d bn_emb_{nullptr};
   sdk::nn::MLP emb_trans_{nullptr}, pert_fuse_{nullptr}, cross_gene_{nullptr}, uncertainty_{nullptr};
   std::vector<torch::nn::Linear> pos_layers_, go_layers_;

@@ -25,6 +25,9 @@ sdk::OptionSchema gears_options() {
   s.add("uncertainty", false, "add GEARS' uncertainty head (per-gene log-variance) and its loss");
   s.add("uncertainty_reg", 1.0, "weight of the exp(-logvar)-scaled error in the uncertainty loss").min(0);
   s.add("positional_weight", 0.2, "weight of the co-expression-propagated positional embedding");
+  s.add("perturbation_features", "",
+        "a feature under [model.encoders] (e.g. encoder/perturbation_atlas) whose learned linear projection is "
+        "added to every gene's perturbation embedding, so perturbations share what the feature knows; \"\" = none");
   return s;
 }
 
@@ -43,6 +46,7 @@ GearsConfig read_config(const sdk::Options& o) {
   c.direction_k = o.get_double("direction_k");
   c.direction_lambda = o.get_double("direction_lambda");
   c.autofocus_gamma = o.get_double("autofocus_gamma");
+  c.perturbation_features = o.get_string("perturbation_features");
   c.uncertainty = o.get_bool("uncertainty");
   c.uncertainty_reg = o.get_double("uncertainty_reg");
   c.positional_weight = o.get_double("positional_weight");

@@ -384,6 +384,37 @@ TEST_CASE("gears: an unmeasured perturbed gene has its own embedding and effect"
   CHECK(at::abs(p[1] - p[2]).max().item<double>() > 1e-6);  // differently from G0
 }
 
+TEST_CASE("gears: perturbation_features add a projection of a feature to the perturbation embeddings", "[gears]") {
+  Tiny t;
+  auto model = make_gears({{"hidden", 8}, {"go_layers", 0}, {"perturbation_features", "atlas"}});
+  CHECK(model->requirements().features == std::vector<std::string>{"atlas"});
+  auto c = t.context();
+  c.features["atlas"] = at::rand({4, 5});
+  torch::manual_seed(6);
+  model->prepare(c);
+  REQUIRE(model->named_parameters().contains("perturbation_projection.weight"));
+  // Without GO propagation a condition's effect reads only its own genes'
+  // rows: the projection of P's feature row reaches P's prediction.
+  sdk::Batch b = batch_of(t, {0, 2, 1, 3}, at::rand({1, 3}).expand({4, 3}).contiguous());
+  b.target = at::rand({4, 3}) + 1;
+  model->train();
+  model->loss(model->forward(b), b).backward();
+  const at::Tensor grad = model->named_parameters()["perturbation_projection.weight"].grad();
+  REQUIRE(grad.defined());
+  CHECK(grad.abs().sum().item<double>() > 0);
+  // Zeroing the projection gives the model without the feature.
+  model->eval();
+  torch::NoGradGuard no_grad;
+  const at::Tensor with = model->forward(b);
+  for (const auto& p : model->named_parameters())
+    if (p.key().rfind("perturbation_projection.", 0) == 0) p.value().zero_();
+  CHECK(at::abs(model->forward(b) - with).max().item<double>() > 1e-6);
+  auto wrong = make_gears({{"perturbation_features", "atlas"}});
+  c.features["atlas"] = at::rand({3, 5});
+  CHECK_THROWS_WITH(wrong->prepare(c), Contains("feature 'atlas' (option 'perturbation_features') must be [4 genes, d], "
+                                                "got [3, 5]"));
+}
+
 TEST_CASE("gears: errors name the option, graph or mode", "[gears]") {
   Tiny t;
   CHECK_THROWS_WITH(make_gears({{"hidden", 0}}), Contains("hidden") && Contains("at least 1"));
