@@ -20,6 +20,7 @@
 #include "trellis/experiment/config_schema.hpp"
 #include "trellis/model/assembly.hpp"
 #include "trellis/sdk/predictor.hpp"
+#include "trellis/train/residual_target.hpp"
 #include "trellis/train/trainer.hpp"
 
 namespace fs = std::filesystem;
@@ -56,8 +57,9 @@ toml::table check_experiment(const fs::path& file) {
   const auto model = core::model::assemble(config, test::build_tree_plugins());
   if (const auto* neural = dynamic_cast<const sdk::NeuralPredictor*>(model.predictor.get())) {
     const auto* train = config.get_as<toml::table>("train");
-    core::train::resolve_settings(neural->training_defaults(),
-                                  train ? core::config::to_json(*train) : nlohmann::json::object(), "[train]");
+    nlohmann::json table = train ? core::config::to_json(*train) : nlohmann::json::object();
+    core::train::take_target(table);
+    core::train::resolve_settings(neural->training_defaults(), table, "[train]");
   }
   return config;
 }
