@@ -8,6 +8,11 @@
 // self-loops are left to the graph layers here). Genes with zero variance
 // over these cells have no edges.
 //
+// Sparse screens (a few dozen detected genes per cell) can leave no pair
+// above the threshold: GEARS then has an empty graph and fails. With
+// `fallback` (the default) each gene keeps its k most correlated partners
+// (any |r| > 0) instead, with a warning that names the largest |r|.
+//
 // Memory. The screen is sparse CSR; only blocks of rows are densified
 // (at most kBlockFloats floats at a time), centred in place by the column
 // means and multiplied into a Gram accumulator C = Xc^T Xc (addmm, no
@@ -42,7 +47,10 @@ constexpr std::int64_t kMaxRowsPerBlock = 4096;
 class Coexpression : public sdk::GraphConstructor {
  public:
   explicit Coexpression(const sdk::Options& options)
-      : threshold_(options.get_double("threshold")), k_(options.get_int("k")), block_genes_(options.get_int("block_genes")) {}
+      : threshold_(options.get_double("threshold")),
+        k_(options.get_int("k")),
+        block_genes_(options.get_int("block_genes")),
+        fallback_(options.get_bool("fallback")) {}
 
   sdk::Graph build(const sdk::BuildContext& context) override {
     const sdk::Screen& screen = context.require_screen("graph/coexpression");
@@ -116,6 +124,7 @@ class Coexpression : public sdk::GraphConstructor {
         std::clamp<std::int64_t>(block_genes_ > 0 ? block_genes_ : kAccumulatorBytes / (4 * g), 1, g);
     const std::int64_t rows = std::clamp<std::int64_t>(kBlockFloats / g, 1, kMaxRowsPerBlock);
     std::vector<std::vector<Scored>> neighbours(static_cast<std::size_t>(g));
+    std::vector<std::vector<Scored>> fallback(fallback_ ? neighbours.size() : 0);
     // Largest |r| between two different genes per gene, for the error message.
     std::vector<double> largest(static_cast<std::size_t>(g), 0.0);
     for (std::int64_t c0 = 0; c0 < g; c0 += width) {
@@ -142,7 +151,12 @@ class Coexpression : public sdk::GraphConstructor {
             if (i == j || !varies[static_cast<std::size_t>(i)]) continue;
             const double r = std::min(1.0, std::abs(static_cast<double>(row[i])) / std::sqrt(d[i] * d[j]));
             largest[u] = std::max(largest[u], r);
-            if (r > threshold_) candidates.push_back({i, r});
+            if (r > 0) candidates.push_back({i, r});
+          }
+          // The k strongest at any |r| > 0 wait in case nothing passes the threshold.
+          if (fallback_) {
+            fallback[u] = candidates;
+            keep_top_k(fallback[u], k_, 0.0);
           }
           keep_top_k(candidates, k_, threshold_);
           neighbours[u].assign(candidates.begin(), candidates.end());
@@ -151,10 +165,18 @@ class Coexpression : public sdk::GraphConstructor {
     }
 
     sdk::Graph graph = graph_from_neighbours("coexpression", genes.size(), neighbours, genes.measured());
+    const std::string none_above = "no pair of genes has |Pearson r| above the threshold " + format_number(threshold_) +
+                                   " (the largest |r| is " +
+                                   format_number(*std::max_element(largest.begin(), largest.end())) + " over " +
+                                   std::to_string(n) + " cells)";
+    if (graph.num_edges() == 0 && fallback_) {
+      graph = graph_from_neighbours("coexpression", genes.size(), fallback, genes.measured());
+      sdk::log_warning("graph/coexpression: " + none_above + ", as in sparse screens; each gene keeps its " +
+                       std::to_string(k_) + " most correlated partners instead (set a lower threshold to choose, or "
+                       "fallback = false to make this an error)");
+    }
     if (graph.num_edges() == 0)
-      throw sdk::Error("no pair of genes has |Pearson r| above the threshold " +
-                       format_number(threshold_) + " (the largest |r| is " + format_number(*std::max_element(largest.begin(), largest.end())) + " over " +
-                       std::to_string(n) + " cells); lower threshold");
+      throw sdk::Error(none_above + "; lower threshold" + (fallback_ ? "" : " or set fallback = true"));
     sdk::log_info("graph/coexpression: " + std::to_string(graph.num_edges()) + " edges over " + std::to_string(g) +
                   " measured genes from " + std::to_string(n) + " training single and control cells");
     return graph;
@@ -183,6 +205,7 @@ class Coexpression : public sdk::GraphConstructor {
   double threshold_;
   std::int64_t k_;
   std::int64_t block_genes_;
+  bool fallback_;
 };
 
 }  // namespace
@@ -195,6 +218,9 @@ sdk::OptionSchema coexpression_options() {
         "genes per column block of the correlation matrix (one pass over the cells each); 0 chooses it "
         "from a 128 MB budget")
       .min(0);
+  s.add("fallback", true,
+        "when no pair passes the threshold (sparse screens), keep each gene's k most correlated partners with a "
+        "warning instead of failing");
   return s;
 }
 

@@ -306,12 +306,31 @@ TEST_CASE("coexpression: test-condition cells do not change the graph", "[graphs
   CHECK(edges(make("coexpression", options)->build(b.context)).size() > 12);
 }
 
+TEST_CASE("coexpression: with no pair above the threshold, each gene keeps its k strongest partners", "[graphs]") {
+  CoexpressionFixture f;
+  LogCapture log;
+  // k = 2 by |r| (numpy above): G0: G1 .870, G4 .849; G1: G4 .992, G0 .870;
+  // G2: G0 .530, G4 .343; G4: G1 .992, G0 .849.
+  const auto got = edges(make("coexpression", json{{"k", 2}, {"threshold", 0.995}})->build(f.context));
+  const std::set<std::pair<std::int64_t, std::int64_t>> expected{{1, 0}, {4, 0}, {4, 1}, {0, 1},
+                                                                  {0, 2}, {4, 2}, {1, 4}, {0, 4}};
+  std::set<std::pair<std::int64_t, std::int64_t>> keys;
+  for (const auto& [key, w] : got) {
+    keys.insert(key);
+    CHECK(w == Approx(abs_r(key.first, key.second)).margin(1e-5));
+  }
+  CHECK(keys == expected);
+  CHECK_THAT(log.all(), Contains("warning: graph/coexpression: no pair of genes has |Pearson r| above the threshold "
+                                 "0.995 (the largest |r| is 0.9922 over 5 cells), as in sparse screens; each gene "
+                                 "keeps its 2 most correlated partners instead"));
+}
+
 TEST_CASE("coexpression: errors", "[graphs]") {
   CoexpressionFixture f;
   // Largest |r| between two genes: G1-G4, 0.9921708 (numpy above).
-  REQUIRE_THROWS_WITH(make("coexpression", json{{"k", 2}, {"threshold", 0.995}})->build(f.context),
+  REQUIRE_THROWS_WITH(make("coexpression", json{{"k", 2}, {"threshold", 0.995}, {"fallback", false}})->build(f.context),
                       Contains("no pair of genes has |Pearson r| above the threshold 0.995 (the "
-                               "largest |r| is 0.9922 over 5 cells); lower threshold"));
+                               "largest |r| is 0.9922 over 5 cells); lower threshold or set fallback = true"));
   REQUIRE_THROWS_WITH(make("coexpression", json{{"k", 5}})->build(f.context),
                       Contains("k = 5 but the screen measures only 5 genes (at most 4 partners "
                                "each); lower k"));
