@@ -114,13 +114,7 @@ class GoTerms : public sdk::FeatureEncoder {
       }
     }
     const auto nnz = static_cast<std::int64_t>(values.size());
-    at::Tensor indices = at::empty({2, nnz}, at::kLong);
-    std::copy(rows_index.begin(), rows_index.end(), indices.data_ptr<std::int64_t>());
-    std::copy(cols_index.begin(), cols_index.end(), indices.data_ptr<std::int64_t>() + nnz);
-    at::Tensor value = at::empty({nnz}, at::kDouble);
-    std::copy(values.begin(), values.end(), value.data_ptr<double>());
-    const at::Tensor matrix =
-        at::_sparse_coo_tensor_unsafe(indices, value, {n, columns}, at::kDouble)._coalesced_(true);
+    const at::Tensor matrix = sorted_sparse_matrix(n, columns, rows_index, cols_index, values);
     const std::uint64_t seed = seed_ >= 0 ? static_cast<std::uint64_t>(seed_) : context.seed;
     const at::Tensor features = truncated_svd(matrix, dim_, seed, /*oversample=*/10, power_iterations_);
     sdk::log_info(kWho + ": " + std::to_string(columns) + " of " + std::to_string(term_names.size()) +

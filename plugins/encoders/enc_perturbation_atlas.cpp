@@ -95,17 +95,17 @@ class PerturbationAtlas : public sdk::FeatureEncoder {
     std::map<std::string, std::int64_t> column;
     for (const auto& name : columns_of) column.emplace(name, static_cast<std::int64_t>(column.size()));
 
-    std::vector<std::int64_t> rows_index, cols_index;
-    std::vector<double> values;
+    // (row, column) -> weight, in matrix order; a pair listed twice keeps its best rank.
+    std::map<std::pair<std::int64_t, std::int64_t>, double> weight;
     std::vector<bool> present(static_cast<std::size_t>(n), false);
     for (const auto& e : entries) {
-      const std::string& row_gene = target ? e.gene : e.knockdown;
-      const auto g = genes.find(row_gene);
+      const auto g = genes.find(target ? e.gene : e.knockdown);
       if (!g) continue;
       present[static_cast<std::size_t>(*g)] = true;
-      rows_index.push_back(*g);
-      cols_index.push_back(column.at(target ? e.knockdown : e.gene));
-      values.push_back(weighting_ == "rank" ? 1.0 - static_cast<double>(e.rank - 1) / static_cast<double>(top_) : 1.0);
+      const double w =
+          weighting_ == "rank" ? 1.0 - static_cast<double>(e.rank - 1) / static_cast<double>(top_) : 1.0;
+      double& slot = weight[{*g, column.at(target ? e.knockdown : e.gene)}];
+      slot = std::max(slot, w);
     }
     const auto covered = static_cast<std::int64_t>(std::count(present.begin(), present.end(), true));
     if (covered == 0) {
@@ -119,15 +119,15 @@ class PerturbationAtlas : public sdk::FeatureEncoder {
                        ", ...); check that both use HGNC symbols, or try side = \"" +
                        (target ? "perturbation" : "target") + "\"");
     }
-    const auto nnz = static_cast<std::int64_t>(values.size());
-    at::Tensor indices = at::empty({2, nnz}, at::kLong);
-    std::copy(rows_index.begin(), rows_index.end(), indices.data_ptr<std::int64_t>());
-    std::copy(cols_index.begin(), cols_index.end(), indices.data_ptr<std::int64_t>() + nnz);
-    at::Tensor value = at::empty({nnz}, at::kDouble);
-    std::copy(values.begin(), values.end(), value.data_ptr<double>());
+    std::vector<std::int64_t> rows_index, cols_index;
+    std::vector<double> values;
+    for (const auto& [entry, w] : weight) {
+      rows_index.push_back(entry.first);
+      cols_index.push_back(entry.second);
+      values.push_back(w);
+    }
     const at::Tensor matrix =
-        at::_sparse_coo_tensor_unsafe(indices, value, {n, static_cast<std::int64_t>(column.size())}, at::kDouble)
-            .coalesce();
+        sorted_sparse_matrix(n, static_cast<std::int64_t>(column.size()), rows_index, cols_index, values);
     const std::uint64_t seed = seed_ >= 0 ? static_cast<std::uint64_t>(seed_) : context.seed;
     const at::Tensor features = truncated_svd(matrix, dim_, seed);
     sdk::log_info(kWho + ": " + std::to_string(knockdowns.size()) + " knockdowns x their top " +

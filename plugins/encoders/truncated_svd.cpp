@@ -128,4 +128,15 @@ at::Tensor truncated_svd(const at::Tensor& matrix, std::int64_t dim, std::uint64
   return out;
 }
 
+at::Tensor sorted_sparse_matrix(std::int64_t rows, std::int64_t cols, const std::vector<std::int64_t>& row_index,
+                                const std::vector<std::int64_t>& col_index, const std::vector<double>& values) {
+  const auto nnz = static_cast<std::int64_t>(values.size());
+  at::Tensor indices = at::empty({2, nnz}, at::kLong);
+  std::copy(row_index.begin(), row_index.end(), indices.data_ptr<std::int64_t>());
+  std::copy(col_index.begin(), col_index.end(), indices.data_ptr<std::int64_t>() + nnz);
+  at::Tensor value = at::empty({nnz}, at::kDouble);
+  std::copy(values.begin(), values.end(), value.data_ptr<double>());
+  return at::_sparse_coo_tensor_unsafe(indices, value, {rows, cols}, at::kDouble)._coalesced_(true);
+}
+
 }  // namespace trellis::encoders

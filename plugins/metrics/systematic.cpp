@@ -18,31 +18,43 @@ namespace {
 
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 
+/// A higher-is-better metric that compares each condition with the other
+/// test conditions: undefined for a condition alone.
+class AmongConditions : public sdk::Metric {
+ public:
+  sdk::Direction direction() const override { return sdk::Direction::higher_is_better; }
+  double compute(const sdk::MetricInput& input) const override {
+    read_profiles(input);
+    return nan;
+  }
+  std::vector<double> compute_all(const std::vector<sdk::MetricInput>& inputs) const override {
+    const std::vector<Profiles> profiles = read_all_profiles(inputs);
+    std::vector<double> values(profiles.size(), nan);
+    if (profiles.size() < 2) return values;
+    for (std::size_t i = 0; i < profiles.size(); ++i) values[i] = value_of(i, profiles, inputs);
+    return values;
+  }
+
+ protected:
+  /// The value of condition `i` among `profiles` (at least two).
+  virtual double value_of(std::size_t i, const std::vector<Profiles>& profiles,
+                          const std::vector<sdk::MetricInput>& inputs) const = 0;
+};
+
 /// centroid_accuracy: for condition i, the fraction of the other conditions
 /// j whose observed pseudobulk is strictly farther (L2, all genes) from
 /// i's prediction than i's own observed pseudobulk. 1 = the prediction
 /// picks out its own condition; a prediction equally close to several
 /// counts those ties against it. (rank counts ties in its favour.)
-class CentroidAccuracy : public sdk::Metric {
- public:
-  sdk::Direction direction() const override { return sdk::Direction::higher_is_better; }
-  double compute(const sdk::MetricInput& input) const override {
-    read_profiles(input);
-    return nan;  // alone, a condition has no others to be told apart from
-  }
-  std::vector<double> compute_all(const std::vector<sdk::MetricInput>& inputs) const override {
-    const std::vector<Profiles> profiles = read_all_profiles(inputs);
-    const std::size_t n = profiles.size();
-    std::vector<double> values(n, nan);
-    if (n < 2) return values;
-    for (std::size_t i = 0; i < n; ++i) {
-      const double own = l2_distance(profiles[i].predicted, profiles[i].observed);
-      std::size_t farther = 0;
-      for (std::size_t j = 0; j < n; ++j)
-        if (j != i && l2_distance(profiles[i].predicted, profiles[j].observed) > own) ++farther;
-      values[i] = static_cast<double>(farther) / static_cast<double>(n - 1);
-    }
-    return values;
+class CentroidAccuracy : public AmongConditions {
+ protected:
+  double value_of(std::size_t i, const std::vector<Profiles>& profiles,
+                  const std::vector<sdk::MetricInput>&) const override {
+    const double own = l2_distance(profiles[i].predicted, profiles[i].observed);
+    std::size_t farther = 0;
+    for (std::size_t j = 0; j < profiles.size(); ++j)
+      if (j != i && l2_distance(profiles[i].predicted, profiles[j].observed) > own) ++farther;
+    return static_cast<double>(farther) / static_cast<double>(profiles.size() - 1);
   }
 };
 
@@ -52,36 +64,25 @@ class CentroidAccuracy : public sdk::Metric {
 /// so these are distances between effects). With r_i = the number of other
 /// conditions strictly closer than i's own, the value is 1 - r_i / N over
 /// the N conditions: 1 when i's own is closest.
-class DiscriminationL1 : public sdk::Metric {
- public:
-  sdk::Direction direction() const override { return sdk::Direction::higher_is_better; }
-  double compute(const sdk::MetricInput& input) const override {
-    read_profiles(input);
-    return nan;
-  }
-  std::vector<double> compute_all(const std::vector<sdk::MetricInput>& inputs) const override {
-    const std::vector<Profiles> profiles = read_all_profiles(inputs);
-    const std::size_t n = profiles.size();
-    std::vector<double> values(n, nan);
-    if (n < 2) return values;
+class DiscriminationL1 : public AmongConditions {
+ protected:
+  double value_of(std::size_t i, const std::vector<Profiles>& profiles,
+                  const std::vector<sdk::MetricInput>& inputs) const override {
     const std::size_t g = profiles.front().genes();
-    for (std::size_t i = 0; i < n; ++i) {
-      check_indices(inputs[i].target_columns, g, "the target columns");
-      std::vector<char> keep(g, 1);
-      for (const std::int64_t t : inputs[i].target_columns) keep[static_cast<std::size_t>(t)] = 0;
-      const auto l1 = [&](const std::vector<double>& observed) {
-        double s = 0;
-        for (std::size_t k = 0; k < g; ++k)
-          if (keep[k]) s += std::fabs(profiles[i].predicted[k] - observed[k]);
-        return s;
-      };
-      const double own = l1(profiles[i].observed);
-      std::size_t closer = 0;
-      for (std::size_t j = 0; j < n; ++j)
-        if (j != i && l1(profiles[j].observed) < own) ++closer;
-      values[i] = 1.0 - static_cast<double>(closer) / static_cast<double>(n);
-    }
-    return values;
+    check_indices(inputs[i].target_columns, g, "the target columns");
+    std::vector<char> keep(g, 1);
+    for (const std::int64_t t : inputs[i].target_columns) keep[static_cast<std::size_t>(t)] = 0;
+    const auto l1 = [&](const std::vector<double>& observed) {
+      double s = 0;
+      for (std::size_t k = 0; k < g; ++k)
+        if (keep[k]) s += std::fabs(profiles[i].predicted[k] - observed[k]);
+      return s;
+    };
+    const double own = l1(profiles[i].observed);
+    std::size_t closer = 0;
+    for (std::size_t j = 0; j < profiles.size(); ++j)
+      if (j != i && l1(profiles[j].observed) < own) ++closer;
+    return 1.0 - static_cast<double>(closer) / static_cast<double>(profiles.size());
   }
 };
 
@@ -122,28 +123,17 @@ class DeOverlap : public sdk::Metric {
 /// observations do; 0: one profile for every condition (collapse). Not a
 /// score to maximise (noise raises it): a diagnostic, marked higher is
 /// better because collapse is the failure it catches.
-class SpreadRatio : public sdk::Metric {
- public:
-  sdk::Direction direction() const override { return sdk::Direction::higher_is_better; }
-  double compute(const sdk::MetricInput& input) const override {
-    read_profiles(input);
-    return nan;
-  }
-  std::vector<double> compute_all(const std::vector<sdk::MetricInput>& inputs) const override {
-    const std::vector<Profiles> profiles = read_all_profiles(inputs);
-    const std::size_t n = profiles.size();
-    std::vector<double> values(n, nan);
-    if (n < 2) return values;
-    for (std::size_t i = 0; i < n; ++i) {
-      double predicted = 0, observed = 0;
-      for (std::size_t j = 0; j < n; ++j) {
-        if (j == i) continue;
-        predicted += l2_distance(profiles[i].predicted, profiles[j].predicted);
-        observed += l2_distance(profiles[i].observed, profiles[j].observed);
-      }
-      if (observed > 0) values[i] = predicted / observed;
+class SpreadRatio : public AmongConditions {
+ protected:
+  double value_of(std::size_t i, const std::vector<Profiles>& profiles,
+                  const std::vector<sdk::MetricInput>&) const override {
+    double predicted = 0, observed = 0;
+    for (std::size_t j = 0; j < profiles.size(); ++j) {
+      if (j == i) continue;
+      predicted += l2_distance(profiles[i].predicted, profiles[j].predicted);
+      observed += l2_distance(profiles[i].observed, profiles[j].observed);
     }
-    return values;
+    return observed > 0 ? predicted / observed : nan;
   }
 };
 
