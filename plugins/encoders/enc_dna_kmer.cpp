@@ -10,6 +10,7 @@
 // less. The spectrum is sparse (a 60 bp promoter has at most 57 k-mers), so
 // the SVD works on a sparse matrix at any k.
 #include "enc_dna_kmer.hpp"
+#include "encoders.hpp"
 
 #include <algorithm>
 #include <cmath>

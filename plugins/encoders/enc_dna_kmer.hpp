@@ -1,21 +1,11 @@
 #pragma once
-// encoder/dna_kmer: canonical k-mer spectra of gene sequences, reduced by SVD.
+// Canonical k-mers, shared by encoder/dna_kmer and its tests.
 
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <vector>
 
-namespace trellis::sdk {
-class FeatureEncoder;
-class Options;
-class OptionSchema;
-}  // namespace trellis::sdk
-
 namespace trellis::encoders {
-
-sdk::OptionSchema dna_kmer_options();
-std::shared_ptr<sdk::FeatureEncoder> make_dna_kmer(const sdk::Options& options);
 
 /// The canonical k-mers (each the smaller, in A<C<G<T order, of itself and its
 /// reverse complement), sorted: column j of the spectrum counts kmers[j].

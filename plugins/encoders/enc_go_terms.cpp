@@ -7,7 +7,7 @@
 // (n universe genes, df(t) genes with t) and each row to unit L2 norm, so
 // that broad terms ("protein binding") weigh less and genes with many
 // annotations do not dominate the components.
-#include "enc_go_terms.hpp"
+#include "encoders.hpp"
 
 #include <algorithm>
 #include <cmath>

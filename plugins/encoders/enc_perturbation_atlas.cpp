@@ -10,7 +10,7 @@
 //                            for genes the atlas knocked down.
 // Rows are reduced by a seeded truncated SVD; genes the atlas does not cover
 // on that side get a zero row and the missing flag (modality.hpp).
-#include "enc_perturbation_atlas.hpp"
+#include "encoders.hpp"
 
 #include <algorithm>
 #include <map>

@@ -10,6 +10,7 @@
 // Entrez id. Universe genes absent from the file get a zero row and the
 // missing flag.
 #include "enc_precomputed.hpp"
+#include "encoders.hpp"
 
 #include <cerrno>
 #include <cmath>

@@ -1,21 +1,11 @@
 #pragma once
-// encoder/precomputed: gene embeddings computed elsewhere, from a file.
+// Reading tensor files, shared by encoder/precomputed and its tests.
 
-#include <memory>
 #include <string>
 
 #include <ATen/core/Tensor.h>
 
-namespace trellis::sdk {
-class FeatureEncoder;
-class Options;
-class OptionSchema;
-}  // namespace trellis::sdk
-
 namespace trellis::encoders {
-
-sdk::OptionSchema precomputed_options();
-std::shared_ptr<sdk::FeatureEncoder> make_precomputed(const sdk::Options& options);
 
 /// A tensor saved by Python's torch.save or C++'s torch::pickle_save (read
 /// with torch::pickle_load), or by C++'s torch::save (read with torch::load).

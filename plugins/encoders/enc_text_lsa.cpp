@@ -12,7 +12,7 @@
 // corpus TF-IDF and U*S its truncated SVD, V = A^T (U*S) / S^2 is exactly the
 // right singular basis of the randomized SVD, and a universe gene's row is
 // x V (what sklearn's TruncatedSVD.transform does).
-#include "enc_text_lsa.hpp"
+#include "encoders.hpp"
 
 #include <cctype>
 #include <chrono>

@@ -1,11 +1,7 @@
 // General-purpose gene encoders: the plugin's entry point. Each encoder turns
 // gene knowledge (descriptions, DNA, GO annotations, pretrained models,
 // precomputed tables) into a [genes, d] feature for any predictor.
-#include "enc_dna_kmer.hpp"
-#include "enc_go_terms.hpp"
-#include "enc_perturbation_atlas.hpp"
-#include "enc_precomputed.hpp"
-#include "enc_text_lsa.hpp"
+#include "encoders.hpp"
 #include "trellis/sdk/encoder.hpp"
 #include "trellis/sdk/plugin.hpp"
 #include "ts_encoders.hpp"
