@@ -28,11 +28,12 @@ sdk::OptionSchema grape_options() {
         "\"learned\": sign (+1 activation, -1 knockdown/knockout) times a learned embedding is added to the perturbed "
         "genes' rows; \"reference\": the rows are zeroed in training and negated at prediction (the published code)")
       .choices({"learned", "reference"});
-  s.add("broadcast", true,
+  s.add("broadcast", false,
         "add a learned projection of the perturbed genes' representations (signed, summed) to every gene's input "
-        "to the decoder, so genes beyond the GAT's two hops respond to the perturbation too; false = the reference "
-        "(only the perturbed genes' 2-hop neighbourhood can change, and a softmax over ~20-50 neighbours dilutes "
-        "even that: predictions collapse to one profile)");
+        "to the decoder, so genes beyond the GAT's two hops respond to the perturbation too. false = the reference: "
+        "only the perturbed genes' 2-hop neighbourhood can change and attention over ~20-50 neighbours dilutes "
+        "even that, so predictions collapse to one profile. true stops the collapse but was not more accurate on "
+        "Norman19 or Papalexi (docs: Models, GRAPE)");
   s.add("clamp_below", 0.01, "at prediction, outputs below this become 0 (the reference's clamp); 0 = off").min(0);
   s.add("huber_delta", 0.7, "delta of the Huber term on (observed - predicted)").greater_than(0);
   s.add("huber_weight", 1.0, "weight of the Huber term (the loss is MSE + weight * Huber + GSL regulariser)")

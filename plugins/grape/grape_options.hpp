@@ -28,7 +28,7 @@ struct GrapeConfig {
   double gat_dropout = 0.4;
   std::vector<std::int64_t> decoder_hidden = {128};
   PerturbationInput perturbation = PerturbationInput::learned;
-  bool broadcast = true;
+  bool broadcast = false;
   double clamp_below = 0.01;
   double huber_delta = 0.7;
   double huber_weight = 1.0;

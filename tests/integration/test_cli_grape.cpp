@@ -88,7 +88,7 @@ TEST_CASE("GRAPE on a simulated screen: predictions for different conditions do 
   // known network, so observed test conditions differ; a model that predicts
   // one profile for all of them has spread_ratio 0. The broadcast signal must
   // keep the predictions at least 10 % as far apart as the observations.
-  // (Measured: 0.30 with it; 0.0005 with broadcast = false, the reference.)
+  // (Measured: 0.30 with it; 0.0005 with broadcast = false, the default.)
   TempDir dir;
   const fs::path screen = dir.path() / "screen.h5ad";
   auto r = run_trellis("simulate --cells 2000 --genes 300 --perturbations 24 --combos 12 --seed 2 --out " +
@@ -107,6 +107,8 @@ TEST_CASE("GRAPE on a simulated screen: predictions for different conditions do 
                                                       "type = \"simulation\"\n"
                                                       "[train]\n"
                                                       "epochs = 5\n"
+                                                      "[model.predictor]\n"
+                                                      "broadcast = true\n"
                                                       "[eval]\n"
                                                       "trace = true\n"
                                                       "sample_cells = 0\n");

@@ -129,9 +129,9 @@ struct NoTraining : sdk::TrainingLoop {
 TEST_CASE("grape: output shape, seeded determinism and one output per condition", "[grape-predictor]") {
   Tiny t;
   auto run = [&](std::uint64_t seed) {
-    // Without the broadcast signal, so P's sign must reach the measured
-    // genes through the GAT.
-    auto model = make_grape(small({{"broadcast", false}}));
+    // Without the broadcast signal (the default), P's sign must reach the
+    // measured genes through the GAT.
+    auto model = make_grape(small());
     auto c = t.context();
     torch::manual_seed(seed);
     model->prepare(c);
@@ -222,7 +222,7 @@ TEST_CASE("grape: per-condition GAT equals the SDK GATConv on each condition's f
   // model's own GATConv modules with the SDK's forward over all edges, then
   // the decoder's modules; the plugin computes only the changed rows.
   Tiny t;
-  auto model = make_grape(small({{"gat_heads", 3}}));
+  auto model = make_grape(small({{"gat_heads", 3}, {"broadcast", true}}));
   auto c = t.context();
   torch::manual_seed(3);
   model->prepare(c);
@@ -343,7 +343,7 @@ TEST_CASE("grape: learns the tiny screen through the Trainer, writes its graph, 
     return s / 30;
   };
   INFO("first " << mean_of(0) << " last " << mean_of(120));
-  // (Measured: 2.37 -> 1.85; without the broadcast signal 2.77 -> 1.97.)
+  // (Measured: 2.77 -> 1.97; with the broadcast signal 2.37 -> 1.85.)
   CHECK(mean_of(120) < mean_of(0) * 0.8);
   // The pre-alignment ran as the host's first stage, with its own defaults.
   const auto& stages = trainer.report().stages;
