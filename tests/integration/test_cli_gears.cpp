@@ -59,3 +59,24 @@ TEST_CASE("trellis run: GEARS on Norman19 for two epochs, then predict a combina
   REQUIRE(r.exit_code == 0);
   CHECK(read_text(csv).find("KLF1+CEBPE,") != std::string::npos);
 }
+
+TEST_CASE("trellis run: GEARS learns the change from the mean training perturbation ([train] target)", "[gears][cli]") {
+  // The fitting view holds fewer conditions than the screen: the reference is
+  // taken from the view's own training conditions.
+  TRELLIS_REQUIRE_DATA(data);
+  TempDir dir;
+  const fs::path out = dir.path() / "run";
+  const std::string experiment = std::string(TRELLIS_SOURCE_DIR) + "/configs/experiments/gears_norman19.toml";
+  auto r = run_trellis("--threads 2 run " + experiment +
+                       " --set train.epochs=1 --set train.target=delta_from_perturbed_mean --out " + out.string());
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  const auto info = nlohmann::json::parse(read_text(out / "run.json"));
+  CHECK(info["training"]["target"] == "delta_from_perturbed_mean");
+  const auto metrics = nlohmann::json::parse(read_text(out / "metrics.json"));
+  CHECK(std::isfinite(metrics["overall"]["mse"].get<double>()));
+  r = run_trellis("--threads 2 run " + experiment + " --set train.target=delta --out " + (dir.path() / "bad").string());
+  CHECK(r.exit_code != 0);
+  CHECK_THAT(r.output, Contains("[train]: option 'target' must be one of expression, delta_from_control, "
+                                "delta_from_perturbed_mean, got \"delta\""));
+}
