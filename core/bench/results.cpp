@@ -301,8 +301,12 @@ void add_improvements(std::vector<GroupTable>& tables, const BenchResults& resul
           const auto r = ref.find(seed);
           if (r == ref.end()) continue;
           const auto v = values->find(m), rv = r->second->find(m);
-          if (v != values->end() && rv != r->second->end() && !std::isnan(v->second) && !std::isnan(rv->second))
-            differences.push_back(sign * (v->second - rv->second));
+          if (v == values->end() || rv == r->second->end() || std::isnan(v->second) || std::isnan(rv->second))
+            continue;
+          // Equal results can differ in the last bits (summation order): that is 0.
+          const double d = v->second - rv->second;
+          const bool equal = std::abs(d) <= 1e-12 * std::max(std::abs(v->second), std::abs(rv->second));
+          differences.push_back(equal ? 0.0 : sign * d);
         }
         t.improvement[e][m] = mean_sd(differences);
       }
