@@ -113,7 +113,7 @@ RunResult run(const toml::table& config, const plugin::PluginHost& host, const R
   auto* traceable = dynamic_cast<sdk::Traceable*>(&predictor);
   if (eval.trace && !traceable)
     throw sdk::Error("[eval] trace = true needs a predictor that shows its intermediates (sdk::Traceable); " +
-                     p.model.provenance.front().key + " does not: remove 'trace' or use e.g. predictor/grape");
+                     p.model.provenance.front().key + " does not: remove 'trace' or use e.g. predictor/grape or predictor/gears");
   // A network from [model.network] needs no fitted predictor.
   const bool fit_predictor = task == Task::response || !p.model.network;
   std::optional<train::Trainer> trainer;

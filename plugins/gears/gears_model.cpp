@@ -65,6 +65,7 @@
 #include "trellis/sdk/nn/mlp.hpp"
 #include "trellis/sdk/predictor.hpp"
 #include "trellis/sdk/tensor_text.hpp"
+#include "trellis/sdk/trace.hpp"
 
 namespace trellis::gears {
 
@@ -121,7 +122,7 @@ at::Tensor xavier_normal(std::vector<std::int64_t> shape) {
   return at::randn(shape) * std::sqrt(2.0 / (fan_in + fan_out));
 }
 
-class Gears : public sdk::NeuralPredictor {
+class Gears : public sdk::NeuralPredictor, public sdk::Traceable {
  public:
   explicit Gears(GearsConfig config) : c_(std::move(config)) {}
 
@@ -233,8 +234,21 @@ class Gears : public sdk::NeuralPredictor {
     return at::cat(outs, 0);
   }
 
-  // `logvar`, when given, receives the uncertainty head's [B, G] output.
-  at::Tensor forward_rows(const sdk::Batch& batch, at::Tensor* logvar = nullptr) {
+  // "perturbation_effect" [B, h], "state" [B, G, h] (gene state plus effect,
+  // after the batch norm), "first_readout" [B, G], "cross_gene" [B, h] and
+  // "output" [B, G]: forward_rows's intermediates, in eval mode the
+  // prediction's.
+  std::vector<sdk::TracedTensor> trace(const sdk::Batch& batch) override {
+    if (!prepared_) throw Error("trace() before prepare()");
+    std::vector<sdk::TracedTensor> out;
+    forward_rows(batch, nullptr, &out);
+    return out;
+  }
+
+  // `logvar`, when given, receives the uncertainty head's [B, G] output;
+  // `trace`, when given, the intermediates trace() documents.
+  at::Tensor forward_rows(const sdk::Batch& batch, at::Tensor* logvar = nullptr,
+                          std::vector<sdk::TracedTensor>* trace = nullptr) {
     const std::int64_t B = batch.size();
     if (!batch.control.defined() || batch.control.dim() != 2 || batch.control.size(1) != genes_)
       throw Error("batch control must be [B, " + std::to_string(genes_) + "]");
@@ -294,6 +308,10 @@ class Gears : public sdk::NeuralPredictor {
     const at::Tensor C = effect * scale;                                                // [B, h]
     at::Tensor state = A.unsqueeze(0) + C.unsqueeze(1);
     state = state.relu_().view({B * genes_, h});
+    if (trace) {
+      trace->push_back({"perturbation_effect", effect});
+      trace->push_back({"state", state.view({B, genes_, h})});
+    }
 
     // MLP[h, 2h, h] with its last Linear folded into the per-gene read-out.
     at::Tensor z = at::linear(state, rec1_->weight, rec1_->bias);
@@ -312,6 +330,11 @@ class Gears : public sdk::NeuralPredictor {
       cross = cross_gene_->forward(out);                                                // [B, h]
     }
     const at::Tensor y = out * indv_w2_self_ + at::linear(cross, indv_w2_cross_, indv_b2_);
+    if (trace) {
+      trace->push_back({"first_readout", out});
+      trace->push_back({"cross_gene", cross});
+      trace->push_back({"output", y + batch.control});
+    }
 
     if (c_.uncertainty && logvar) *logvar = uncertainty_->forward(state).view({B, genes_});
     return y + batch.control;

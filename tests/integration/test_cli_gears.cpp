@@ -80,3 +80,23 @@ TEST_CASE("trellis run: GEARS learns the change from the mean training perturbat
   CHECK_THAT(r.output, Contains("[train]: option 'target' must be one of expression, delta_from_control, "
                                 "delta_from_perturbed_mean, got \"delta\""));
 }
+
+TEST_CASE("trellis run: [eval] trace writes how far GEARS's intermediates move, and refuses a predictor that cannot",
+          "[gears][cli]") {
+  TRELLIS_REQUIRE_DATA(data);
+  TempDir dir;
+  const std::string configs = std::string(TRELLIS_SOURCE_DIR) + "/configs/experiments/";
+  auto r = run_trellis("--threads 2 run " + configs + "gears_norman19.toml --set train.epochs=1 --set eval.trace=true "
+                       "--out " + (dir.path() / "gears").string());
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  const std::string trace = read_text(dir.path() / "gears" / "trace.tsv");
+  for (const char* tensor : {"\tperturbation_effect\t", "\tstate\t", "\tcross_gene\t", "\toutput\t"})
+    CHECK_THAT(trace, Contains(tensor));
+  r = run_trellis("run " + configs + "mean_norman19.toml --set eval.trace=true --out " + (dir.path() / "mean").string());
+  CHECK(r.exit_code != 0);
+  CHECK_THAT(r.output, Contains("[eval] trace = true needs a predictor that shows its intermediates (sdk::Traceable); "
+                                "predictor/mean does not"));
+  CHECK_FALSE(fs::exists(dir.path() / "mean" / "metrics.json"));
+}
+

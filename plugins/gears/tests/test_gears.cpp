@@ -18,6 +18,7 @@
 #include "trellis/sdk/error.hpp"
 #include "trellis/sdk/nn/message_passing.hpp"
 #include "trellis/sdk/predictor.hpp"
+#include "trellis/sdk/trace.hpp"
 #include "trellis/train/trainer.hpp"
 
 using namespace trellis;
@@ -382,6 +383,14 @@ TEST_CASE("gears: an unmeasured perturbed gene has its own embedding and effect"
   const at::Tensor p = model->forward(b);
   CHECK(at::abs(p[1] - p[0]).max().item<double>() > 1e-6);  // P changes the prediction
   CHECK(at::abs(p[1] - p[2]).max().item<double>() > 1e-6);  // differently from G0
+  // The intermediates through sdk::Traceable: the control row has no perturbation effect.
+  auto* traceable = dynamic_cast<sdk::Traceable*>(model.get());
+  REQUIRE(traceable);
+  const auto trace = traceable->trace(b);
+  CHECK(at::equal(sdk::traced(trace, "output"), p));
+  CHECK(sdk::traced(trace, "perturbation_effect")[0].abs().sum().item<double>() == 0);
+  CHECK(sdk::traced(trace, "perturbation_effect")[1].abs().sum().item<double>() > 0);
+  CHECK(sdk::traced(trace, "state").sizes() == at::IntArrayRef({4, 3, 8}));
 }
 
 TEST_CASE("gears: perturbation_features add a projection of a feature to the perturbation embeddings", "[gears]") {
