@@ -19,9 +19,9 @@
 #include "trellis/experiment/scoring.hpp"
 #include "trellis/preprocess/pipeline.hpp"
 #include "trellis/sdk/error.hpp"
+#include "trellis/sdk/fit_support.hpp"
 #include "trellis/sdk/trace.hpp"
 #include "trellis/split/split_io.hpp"
-#include "trellis/sdk/fit_support.hpp"
 #include "trellis/train/residual_target.hpp"
 #include "trellis/train/trainer.hpp"
 #include "trellis/eval/structure_recovery.hpp"
@@ -113,7 +113,8 @@ RunResult run(const toml::table& config, const plugin::PluginHost& host, const R
   auto* traceable = dynamic_cast<sdk::Traceable*>(&predictor);
   if (eval.trace && !traceable)
     throw sdk::Error("[eval] trace = true needs a predictor that shows its intermediates (sdk::Traceable); " +
-                     p.model.provenance.front().key + " does not: remove 'trace' or use e.g. predictor/grape or predictor/gears");
+                     p.model.provenance.front().key +
+                     " does not: remove 'trace' or use e.g. predictor/grape or predictor/gears");
   // A network from [model.network] needs no fitted predictor.
   const bool fit_predictor = task == Task::response || !p.model.network;
   std::optional<train::Trainer> trainer;
