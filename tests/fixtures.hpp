@@ -1,9 +1,13 @@
 #pragma once
 // Small screens built by hand, with values simple enough to check by hand.
 
+#include <string>
+#include <vector>
+
 #include <ATen/ATen.h>
 
 #include "trellis/sdk/data.hpp"
+#include "trellis/sdk/graph.hpp"
 
 namespace trellis::test {
 
@@ -38,6 +42,19 @@ inline sdk::Screen tiny_screen(const sdk::GeneTable& genes) {
                   sdk::Condition{"P+ctrl", {"P"}, {3}, sdk::PerturbationType::activation}};
   s.cell_condition = at::tensor({0, 0, 1, 2, 2}, at::kLong);
   return s;
+}
+
+/// A weighted graph `name` over the tiny universe (4 nodes) with edges
+/// src[i] -> dst[i] of weight w[i].
+inline sdk::Graph tiny_graph(const std::string& name, const std::vector<std::int64_t>& src,
+                             const std::vector<std::int64_t>& dst, const std::vector<float>& w) {
+  sdk::Graph g;
+  g.name = name;
+  g.num_nodes = 4;
+  const auto e = static_cast<std::int64_t>(src.size());
+  g.edge_index = at::stack({at::tensor(src, at::kLong).reshape({e}), at::tensor(dst, at::kLong).reshape({e})});
+  g.weight = at::tensor(w, at::kFloat).reshape({e});
+  return g;
 }
 
 }  // namespace trellis::test

@@ -125,7 +125,7 @@ RunResult run(const toml::table& config, const plugin::PluginHost& host, const R
     const std::vector<sdk::TrainingStage> stages = neural->stages();
     nlohmann::json train_json = train_table ? config::to_json(*train_table) : nlohmann::json::object();
     const train::Target target = train::take_target(train_json);
-    topts.control_shift = train::apply_target(target, p.context, p.context.train_conditions);
+    topts.control_shift = train::apply_target(target, p.context);
     topts.stage_settings =
         train::resolve_stage_settings(stages, train_json, p.model.origin("model.predictor").key);
     // The stage that fits expression ("fit", else the last) sets the early-stopping metric.

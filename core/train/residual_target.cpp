@@ -27,26 +27,18 @@ Target take_target(nlohmann::json& train_table) {
 
 std::string target_name(Target target) { return kNames.at(static_cast<std::size_t>(target)); }
 
-at::Tensor apply_target(Target target, sdk::FitContext& context, const std::vector<std::int64_t>& train_conditions) {
+at::Tensor apply_target(Target target, sdk::FitContext& context) {
   if (target == Target::delta_from_control) return {};
   const at::Tensor control = sdk::control_mean(context).to(at::kFloat);
   at::Tensor reference;
   if (target == Target::expression) {
     reference = at::zeros_like(control);
   } else {
-    if (!context.screen || !context.condition_means.defined())
-      throw sdk::Error("[train] target = \"delta_from_perturbed_mean\" needs the training conditions' pseudobulk");
-    at::Tensor sum = at::zeros_like(control, at::kDouble);
-    std::int64_t n = 0;
-    for (const std::int64_t c : train_conditions) {
-      if (context.screen->conditions.at(static_cast<std::size_t>(c)).is_control()) continue;
-      sum += context.condition_means[c].to(at::kDouble);
-      ++n;
+    try {
+      reference = sdk::perturbed_mean(context);
+    } catch (const sdk::Error& e) {
+      throw sdk::Error(std::string("[train] target = \"delta_from_perturbed_mean\": ") + e.what());
     }
-    if (n == 0)
-      throw sdk::Error("[train] target = \"delta_from_perturbed_mean\" needs at least one perturbed training "
-                       "condition; the split has none");
-    reference = (sum / static_cast<double>(n)).to(at::kFloat);
   }
   context.control_mean = reference;
   return reference - control;

@@ -20,6 +20,7 @@
 #include "baseline.hpp"
 #include "baselines.hpp"
 #include "trellis/sdk/error.hpp"
+#include "trellis/sdk/fit_support.hpp"
 #include "trellis/sdk/log.hpp"
 
 namespace trellis::baselines {
@@ -42,7 +43,7 @@ class Additive : public Baseline {
       const sdk::Condition& condition = screen.conditions[static_cast<std::size_t>(c)];
       if (condition.gene_indices.size() != 1) continue;  // control or a combination
       auto& [sum, count] = sums[condition.gene_indices[0]];
-      const at::Tensor delta = condition_mean_of(context, c) - control;
+      const at::Tensor delta = sdk::condition_mean(context, c) - control;
       sum = sum.defined() ? sum + delta : delta;
       ++count;
     }

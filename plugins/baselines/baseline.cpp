@@ -27,16 +27,6 @@ at::Tensor control_mean_of(const sdk::FitContext& context) {
   return mean.to(at::kFloat).contiguous();
 }
 
-at::Tensor condition_mean_of(const sdk::FitContext& context, std::int64_t condition) {
-  const sdk::Screen& screen = screen_of(context);
-  if (!context.condition_means.defined()) return screen.mean_of(condition);
-  const at::Tensor& means = context.condition_means;
-  if (means.dim() != 2 || means.size(0) != static_cast<std::int64_t>(screen.conditions.size()))
-    throw Error("the condition means must have one row per screen condition (" +
-                std::to_string(screen.conditions.size()) + ")");
-  return means[condition].to(at::kFloat);
-}
-
 at::Tensor Baseline::begin_fit(const sdk::FitContext& context) {
   control_mean_ = at::Tensor();
   screen_ = context.screen;

@@ -23,9 +23,6 @@ const sdk::Screen& screen_of(const sdk::FitContext& context);
 /// The control mean [G] (sdk::control_mean) as float32; throws without a screen.
 at::Tensor control_mean_of(const sdk::FitContext& context);
 
-/// Pseudobulk [G] of screen condition `condition`: row `condition` of
-/// context.condition_means when defined, else the mean of its cells. float32.
-at::Tensor condition_mean_of(const sdk::FitContext& context, std::int64_t condition);
 
 /// Base of the baselines. Subclasses fit into `control_mean_` plus their own
 /// state (state() / restore()); this class saves and loads both, and samples.

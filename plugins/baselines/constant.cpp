@@ -4,6 +4,7 @@
 #include "baseline.hpp"
 #include "baselines.hpp"
 #include "trellis/sdk/error.hpp"
+#include "trellis/sdk/fit_support.hpp"
 
 namespace trellis::baselines {
 
@@ -46,16 +47,7 @@ class MeanDelta : public ConstantPredictor {
   MeanDelta() : ConstantPredictor("predictor/mean") {}
   void fit(sdk::FitContext& context) override {
     const at::Tensor control = begin_fit(context);
-    const sdk::Screen& screen = *context.screen;
-    at::Tensor sum = at::zeros_like(control);
-    std::int64_t n = 0;
-    for (std::int64_t c : context.train_conditions) {
-      if (screen.conditions.at(static_cast<std::size_t>(c)).is_control()) continue;
-      sum += condition_mean_of(context, c) - control;
-      ++n;
-    }
-    if (n == 0) throw Error("fitting needs at least one perturbed training condition");
-    profile_ = control + sum / static_cast<double>(n);
+    profile_ = sdk::perturbed_mean(context);
     control_mean_ = control;
   }
 };
@@ -75,7 +67,7 @@ class PerturbedMean : public ConstantPredictor {
     for (std::int64_t c : context.train_conditions) {
       if (screen.conditions.at(static_cast<std::size_t>(c)).is_control()) continue;
       const std::int64_t n = screen.cells_of(c).numel();
-      sum += condition_mean_of(context, c).to(at::kDouble) * static_cast<double>(n);
+      sum += sdk::condition_mean(context, c).to(at::kDouble) * static_cast<double>(n);
       cells += n;
     }
     if (cells == 0) throw Error("fitting needs at least one perturbed training cell");

@@ -41,6 +41,7 @@
 #include "baselines.hpp"
 #include "pca.hpp"
 #include "trellis/sdk/error.hpp"
+#include "trellis/sdk/fit_support.hpp"
 #include "trellis/sdk/log.hpp"
 
 namespace trellis::baselines {
@@ -85,7 +86,7 @@ class Linear : public Baseline {
     }
     std::vector<at::Tensor> means;
     for (std::int64_t c : columns)
-      means.push_back(c == control_index ? control : condition_mean_of(context, c).to(at::kDouble));
+      means.push_back(c == control_index ? control : sdk::condition_mean(context, c).to(at::kDouble));
     const at::Tensor x = at::stack(means, 1);  // [G, n]
 
     at::Tensor gene_embedding, table, embedded;

@@ -385,8 +385,7 @@ class Gears : public sdk::NeuralPredictor, public sdk::Traceable {
     const std::int64_t control = context.screen->control_index();
     for (std::int64_t c : context.train_conditions) {
       if (c == control) continue;
-      const at::Tensor mean = context.condition_means.defined() ? context.condition_means[c]
-                                                                : context.screen->mean_of(c);
+      const at::Tensor mean = sdk::condition_mean(context, c);
       masks_[c] = (mean != 0).to(at::kFloat).contiguous();
     }
   }

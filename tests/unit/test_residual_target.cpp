@@ -60,19 +60,21 @@ TEST_CASE("[train] target sets the reference and shifts paired control cells", "
   const Tiny t;
   // delta_from_control: nothing changes.
   sdk::FitContext c = t.context();
-  CHECK_FALSE(tr::apply_target(tr::Target::delta_from_control, c, c.train_conditions).defined());
+  CHECK_FALSE(tr::apply_target(tr::Target::delta_from_control, c).defined());
   CHECK(values(c.control_mean) == std::vector<float>{2, 0, 1});
   // The perturbed mean: ([0,4,2] + [3,1,2]) / 2 = [1.5,2.5,2]; shift [-0.5,2.5,1].
-  const at::Tensor shift = tr::apply_target(tr::Target::delta_from_perturbed_mean, c, c.train_conditions);
+  const at::Tensor shift = tr::apply_target(tr::Target::delta_from_perturbed_mean, c);
   CHECK(values(c.control_mean) == std::vector<float>{1.5f, 2.5f, 2});
   CHECK(values(shift) == std::vector<float>{-0.5f, 2.5f, 1});
   // expression: the reference is 0.
   sdk::FitContext e = t.context();
-  CHECK(values(tr::apply_target(tr::Target::expression, e, e.train_conditions)) == std::vector<float>{-2, 0, -1});
+  CHECK(values(tr::apply_target(tr::Target::expression, e)) == std::vector<float>{-2, 0, -1});
   CHECK(values(e.control_mean) == std::vector<float>{0, 0, 0});
   sdk::FitContext none = t.context();
-  REQUIRE_THROWS_WITH(tr::apply_target(tr::Target::delta_from_perturbed_mean, none, {0}),
-                      Contains("needs at least one perturbed training condition"));
+  none.train_conditions = {0};
+  REQUIRE_THROWS_WITH(tr::apply_target(tr::Target::delta_from_perturbed_mean, none),
+                      Contains("[train] target = \"delta_from_perturbed_mean\": fitting needs at least one perturbed "
+                               "training condition"));
 
   // Pseudobulk batches take the new control mean; paired control cells move by the shift.
   c.train_conditions = {1, 2};

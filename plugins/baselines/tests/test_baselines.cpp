@@ -115,16 +115,29 @@ at::Tensor linear_features() {
       .view({7, 3});
 }
 
+/// The hand-made screen of tests/fixtures.hpp and fit contexts over it
+/// (not copyable: the screen points at the genes).
+struct TinyFit {
+  sdk::GeneTable genes = test::tiny_genes();
+  sdk::Screen screen = test::tiny_screen(genes);
+  TinyFit() = default;
+  TinyFit(const TinyFit&) = delete;
+  sdk::FitContext context(std::vector<std::int64_t> train) const {
+    sdk::FitContext c;
+    c.genes = &genes;
+    c.screen = &screen;
+    c.train_conditions = std::move(train);
+    return c;
+  }
+};
+
 }  // namespace
 
 TEST_CASE("no_change and mean baselines on a hand-made screen", "[baselines]") {
   const auto host = baselines_host();
-  const sdk::GeneTable genes = test::tiny_genes();
-  const sdk::Screen screen = test::tiny_screen(genes);
-  sdk::FitContext context;
-  context.genes = &genes;
-  context.screen = &screen;
-  context.train_conditions = {0, 1};  // P+ctrl is held out
+  const TinyFit tiny;
+  const sdk::Screen& screen = tiny.screen;
+  sdk::FitContext context = tiny.context({0, 1});  // P+ctrl is held out
 
   auto no_change = make(*host, "no_change");
   no_change->fit(context);
@@ -160,15 +173,12 @@ TEST_CASE("no_change and mean baselines on a hand-made screen", "[baselines]") {
 
 TEST_CASE("perturbed_mean weights every perturbed training cell equally", "[baselines]") {
   const auto host = baselines_host();
-  const sdk::GeneTable genes = test::tiny_genes();
-  const sdk::Screen screen = test::tiny_screen(genes);
-  sdk::FitContext context;
-  context.genes = &genes;
-  context.screen = &screen;
+  const TinyFit tiny;
+  const sdk::Screen& screen = tiny.screen;
   // Perturbed training cells: G0+ctrl [0,4,2]; P+ctrl [2,2,2] and [4,0,2].
   // Their mean is [6,6,6] / 3 = [2,2,2]; mean (each condition equally,
   // [0,4,2] and [3,1,2]) gives [1.5,2.5,2] instead.
-  context.train_conditions = {0, 1, 2};
+  sdk::FitContext context = tiny.context({0, 1, 2});
   auto perturbed_mean = make(*host, "perturbed_mean");
   perturbed_mean->fit(context);
   CHECK(at::allclose(perturbed_mean->predict({screen.conditions[0], screen.conditions[1]}),
@@ -182,12 +192,9 @@ TEST_CASE("perturbed_mean weights every perturbed training cell equally", "[base
 
 TEST_CASE("additive baseline: control plus the training singles' deltas", "[baselines]") {
   const auto host = baselines_host();
-  const sdk::GeneTable genes = test::tiny_genes();
-  const sdk::Screen screen = test::tiny_screen(genes);
-  sdk::FitContext context;
-  context.genes = &genes;
-  context.screen = &screen;
-  context.train_conditions = {0, 1, 2};
+  const TinyFit tiny;
+  const sdk::Screen& screen = tiny.screen;
+  sdk::FitContext context = tiny.context({0, 1, 2});
   auto additive = make(*host, "additive");
   additive->fit(context);
 
@@ -217,7 +224,7 @@ TEST_CASE("additive baseline: control plus the training singles' deltas", "[base
   five.conditions.push_back(condition("ctrl+G0", {"G0"}, {0}));
   five.conditions.push_back(condition("G0+P", {"G0", "P"}, {0, 3}));
   sdk::FitContext given;
-  given.genes = &genes;
+  given.genes = &tiny.genes;
   given.screen = &five;
   given.train_conditions = {0, 1, 2, 3, 4};
   given.condition_means = at::tensor({2.f, 0.f, 1.f, 0.f, 4.f, 2.f, 3.f, 1.f, 2.f, 2.f, 2.f, 2.f, 9.f, 9.f, 9.f}).view({5, 3});
@@ -406,12 +413,9 @@ TEST_CASE("baselines save, load and predict the same; loading checks the file", 
 
 TEST_CASE("baseline sampling is shifted control cells", "[baselines]") {
   const auto host = baselines_host();
-  const sdk::GeneTable genes = test::tiny_genes();
-  const sdk::Screen screen = test::tiny_screen(genes);
-  sdk::FitContext context;
-  context.genes = &genes;
-  context.screen = &screen;
-  context.train_conditions = {0, 1, 2};
+  const TinyFit tiny;
+  const sdk::Screen& screen = tiny.screen;
+  sdk::FitContext context = tiny.context({0, 1, 2});
   auto additive = make(*host, "additive");
   REQUIRE_THROWS_WITH(additive->sample({screen.conditions[1]}, 3, 0),
                       Contains("predict() called before fit() or load()"));

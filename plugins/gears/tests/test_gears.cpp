@@ -37,17 +37,7 @@ std::shared_ptr<sdk::NeuralPredictor> make_gears(json options = json::object()) 
   return n;
 }
 
-// Graphs over the tiny universe G0, G1, G2, P (tests/fixtures.hpp).
-sdk::Graph make_graph(const std::string& name, std::vector<std::int64_t> src, std::vector<std::int64_t> dst,
-                      std::vector<float> w) {
-  sdk::Graph g;
-  g.name = name;
-  g.num_nodes = 4;
-  const auto e = static_cast<std::int64_t>(src.size());
-  g.edge_index = at::stack({at::tensor(src, at::kLong).reshape({e}), at::tensor(dst, at::kLong).reshape({e})});
-  g.weight = at::tensor(w, at::kFloat).reshape({e});
-  return g;
-}
+using test::tiny_graph;
 
 struct Tiny {
   sdk::GeneTable genes = test::tiny_genes();
@@ -63,8 +53,8 @@ struct Tiny {
     c.screen = &screen;
     c.train_conditions = {0, 1, 2};
     if (with_graphs) {
-      c.graphs["go"] = make_graph("go", {0, 3}, {3, 0}, {0.5f, 0.5f});               // G0 <-> P
-      c.graphs["coexpression"] = make_graph("coexpression", {0, 1, 1}, {1, 0, 2}, {0.8f, 0.8f, 0.6f});
+      c.graphs["go"] = tiny_graph("go", {0, 3}, {3, 0}, {0.5f, 0.5f});               // G0 <-> P
+      c.graphs["coexpression"] = tiny_graph("coexpression", {0, 1, 1}, {1, 0, 2}, {0.8f, 0.8f, 0.6f});
     }
     return c;
   }

@@ -64,13 +64,7 @@ std::shared_ptr<sdk::StructureLearner> make_gsl(const std::string& name, const j
 }
 
 sdk::Graph make_graph(std::vector<std::int64_t> src, std::vector<std::int64_t> dst, std::vector<float> w) {
-  sdk::Graph g;
-  g.name = "prior";
-  g.num_nodes = 4;
-  const auto e = static_cast<std::int64_t>(src.size());
-  g.edge_index = at::stack({at::tensor(src, at::kLong).reshape({e}), at::tensor(dst, at::kLong).reshape({e})});
-  g.weight = at::tensor(w, at::kFloat).reshape({e});
-  return g;
+  return test::tiny_graph("prior", src, dst, w);
 }
 
 // Genes G0, G1, G2 (measured) and P (perturbed, unmeasured), tests/fixtures.hpp.

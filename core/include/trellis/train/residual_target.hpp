@@ -9,7 +9,6 @@
 //   "expression"                 zero: expression itself
 
 #include <string>
-#include <vector>
 
 #include <ATen/core/Tensor.h>
 #include <nlohmann/json.hpp>
@@ -30,9 +29,8 @@ std::string target_name(Target target);
 
 /// Sets `context.control_mean` to the target's reference and returns the
 /// shift (reference - control mean) to add to each paired control cell;
-/// undefined for delta_from_control (nothing changes). The perturbed mean
-/// averages the pseudobulk of `train_conditions`' perturbations, each
-/// condition weighted equally.
-at::Tensor apply_target(Target target, sdk::FitContext& context, const std::vector<std::int64_t>& train_conditions);
+/// undefined for delta_from_control (nothing changes). The perturbed mean is
+/// sdk::perturbed_mean of the context's own training conditions.
+at::Tensor apply_target(Target target, sdk::FitContext& context);
 
 }  // namespace trellis::core::train
