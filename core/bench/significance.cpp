@@ -23,19 +23,20 @@ bool is_baseline(const std::string& e, const std::vector<std::string>& baselines
   return std::find(baselines.begin(), baselines.end(), e) != baselines.end();
 }
 
-/// The experiment (among those `wanted` picks) with the best seed mean of `metric`; "" when none has one.
+/// The experiment (among those `wanted` picks) with the best rank of
+/// `metric` in the table (its seed mean); "" when none is ranked.
 template <class Wanted>
-std::string best_of(const GroupTable& t, const std::string& metric, Direction direction, Wanted wanted) {
+std::string best_of(const GroupTable& t, const std::string& metric, Wanted wanted) {
+  const auto ranks = t.ranks.find(metric);
+  if (ranks == t.ranks.end()) return "";
   std::string best;
-  double best_mean = 0;
+  double best_rank = 0;
   for (const auto& e : t.experiments) {
-    if (!wanted(e)) continue;
-    const Stat& s = t.stats.at(e).at(metric);
-    if (s.n == 0) continue;
-    const bool better = direction == Direction::higher_is_better ? s.mean > best_mean : s.mean < best_mean;
-    if (best.empty() || better) {
+    const auto r = ranks->second.find(e);
+    if (!wanted(e) || r == ranks->second.end()) continue;
+    if (best.empty() || r->second < best_rank) {
       best = e;
-      best_mean = s.mean;
+      best_rank = r->second;
     }
   }
   return best;
@@ -69,8 +70,8 @@ std::vector<std::vector<Comparison>> compare_best_to_baselines(const BenchResult
       if (d == t.directions.end() || d->second == Direction::unknown) continue;
       Comparison c;
       c.metric = metric;
-      c.model = best_of(t, metric, d->second, [&](const std::string& e) { return !is_baseline(e, baselines); });
-      c.baseline = best_of(t, metric, d->second, [&](const std::string& e) { return is_baseline(e, baselines); });
+      c.model = best_of(t, metric, [&](const std::string& e) { return !is_baseline(e, baselines); });
+      c.baseline = best_of(t, metric, [&](const std::string& e) { return is_baseline(e, baselines); });
       if (c.model.empty() || c.baseline.empty()) continue;
       const auto model = per_condition(results, t, c.model, metric);
       const auto baseline = per_condition(results, t, c.baseline, metric);
