@@ -22,6 +22,9 @@ sdk::OptionSchema data_schema() {
       .add("perturbation_type_column", "", "obs column with a per-cell perturbation type")
       .add_table("select", "keep only cells whose obs column has one of the given values, e.g. dataset = 'norman19'")
       .add("covariates", std::vector<std::string>{}, "obs columns kept per cell, e.g. ['cell_type']")
+      .add("context", std::vector<std::string>{},
+           "obs columns whose values make a cell context, e.g. ['cell_type']: a condition becomes the pair "
+           "(perturbation, context), named PERTURBATION@CONTEXT, with its own context's control")
       .add("values", "auto", "counts, log_normalised, or auto (detected)")
       .choices({"auto", "counts", "log_normalised"})
       .add("unknown_genes", "error",
@@ -67,6 +70,7 @@ DataConfig parse_data_config(const nlohmann::json& table) {
   c.perturbation_type_column = o.get_string("perturbation_type_column");
   for (const auto& [key, value] : o.get_table("select").items()) c.select[key] = strings_of(value, key);
   c.covariates = o.get_strings("covariates");
+  c.context = o.get_strings("context");
   c.values = o.get_string("values");
   c.unknown_genes = o.get_string("unknown_genes");
   c.hvg = o.get_int("hvg");

@@ -21,6 +21,10 @@ at::Tensor adopt(Vector&& values, at::ScalarType type) {
 
 }  // namespace
 
+std::string condition_name(const CellCondition& cell) {
+  return cell.context.empty() ? cell.label : cell.label + "@" + cell.context;
+}
+
 std::unique_ptr<ScreenData> build_screen(sdk::CsrMatrix expression, const std::vector<CellCondition>& cells,
                                          sdk::GeneTable genes,
                                          std::map<std::string, std::vector<std::string>> covariates) {
@@ -45,15 +49,16 @@ std::unique_ptr<ScreenData> build_screen(sdk::CsrMatrix expression, const std::v
   auto* cell_condition = screen.cell_condition.data_ptr<std::int64_t>();
   for (std::int64_t c = 0; c < n; ++c) {
     const CellCondition& cell = cells[static_cast<std::size_t>(c)];
-    auto [it, added] = index.emplace(cell.label, static_cast<std::int64_t>(screen.conditions.size()));
+    auto [it, added] = index.emplace(condition_name(cell), static_cast<std::int64_t>(screen.conditions.size()));
     if (added) {
       sdk::Condition condition;
-      condition.name = cell.label;
+      condition.name = it->first;
       condition.genes = cell.genes;
       condition.type = cell.type;
+      condition.context = cell.context;
       for (const auto& gene : cell.genes) {
         const auto found = data->genes.find(gene);
-        if (!found) throw sdk::Error("condition '" + cell.label + "' names gene '" + gene + "', which is not in the gene universe");
+        if (!found) throw sdk::Error("condition '" + it->first + "' names gene '" + gene + "', which is not in the gene universe");
         condition.gene_indices.push_back(*found);
       }
       screen.conditions.push_back(std::move(condition));

@@ -103,6 +103,9 @@ LoadedScreen load_screen(const DataConfig& config, const plugin::PluginHost& hos
   std::vector<std::vector<std::string>> select_columns;
   for (const auto& [column, values] : config.select)
     select_columns.push_back(column_texts(ad.obs, column, where + " obs (used by [data.select])"));
+  std::vector<std::vector<std::string>> context_columns;
+  for (const auto& column : config.context)
+    context_columns.push_back(column_texts(ad.obs, column, where + " obs (used by [data] context)"));
   std::map<std::string, std::int64_t> excluded;
   for (std::int64_t c = 0; c < ad.X.rows; ++c) {
     const auto i = static_cast<std::size_t>(c);
@@ -116,6 +119,9 @@ LoadedScreen load_screen(const DataConfig& config, const plugin::PluginHost& hos
       ++excluded["not selected by [data.select]"];
     } else if (labels[i].empty()) {
       ++excluded[unlabelled_reason[i]];
+    } else if (std::any_of(context_columns.begin(), context_columns.end(),
+                           [&](const std::vector<std::string>& column) { return column[i].empty(); })) {
+      ++excluded["no value in a [data] context column"];
     } else {
       keep.push_back(c);
     }
@@ -140,6 +146,8 @@ LoadedScreen load_screen(const DataConfig& config, const plugin::PluginHost& hos
     cell.label = labels[static_cast<std::size_t>(c)];
     cell.genes = parse_condition(cell.label, config.format).genes;
     cell.type = default_type;
+    for (const auto& column : context_columns)
+      cell.context += (cell.context.empty() ? "" : "/") + column[static_cast<std::size_t>(c)];
     if (!type_column.empty()) {
       const auto t = sdk::perturbation_type_from_string(type_column[static_cast<std::size_t>(c)]);
       cell.type = t ? *t : sdk::PerturbationType::unknown;
@@ -148,6 +156,21 @@ LoadedScreen load_screen(const DataConfig& config, const plugin::PluginHost& hos
     for (const auto& gene : cell.genes)
       if (seen_perturbed.insert(gene).second) perturbed.push_back(gene);
     cells.push_back(std::move(cell));
+  }
+  if (has_control && !config.context.empty()) {
+    // Every context needs its own controls: its changes are taken against them.
+    std::set<std::string> contexts, with_control;
+    for (const auto& cell : cells) {
+      contexts.insert(cell.context);
+      if (cell.genes.empty()) with_control.insert(cell.context);
+    }
+    std::vector<std::string> missing;
+    for (const auto& c : contexts)
+      if (!with_control.count(c)) missing.push_back(c);
+    if (!missing.empty())
+      throw sdk::Error(where + ": contexts without control cells (label '" + config.format.control + "'): " +
+                       join_some(missing) + ". Each context's changes are taken against its own controls; drop "
+                       "these contexts with [data.select] or choose other [data] context columns");
   }
   if (!has_control) {
     std::set<std::string> distinct;
@@ -224,17 +247,20 @@ LoadedScreen load_screen(const DataConfig& config, const plugin::PluginHost& hos
   // first appearance (as build_screen numbers them).
   std::vector<std::string> condition_names;
   std::vector<std::int64_t> cell_condition;
-  std::int64_t control = -1;
+  std::vector<std::int64_t> control_of;  // per condition: its context's control
   {
-    std::map<std::string, std::int64_t> ids;
+    std::map<std::string, std::int64_t> ids, control_in;
+    std::vector<std::string> context_of;
     for (const auto& cell : cells) {
-      auto [it, added] = ids.emplace(cell.label, static_cast<std::int64_t>(condition_names.size()));
+      auto [it, added] = ids.emplace(condition_name(cell), static_cast<std::int64_t>(condition_names.size()));
       if (added) {
-        condition_names.push_back(cell.label);
-        if (cell.genes.empty() && control < 0) control = it->second;
+        condition_names.push_back(it->first);
+        context_of.push_back(cell.context);
+        if (cell.genes.empty()) control_in.emplace(cell.context, it->second);
       }
       cell_condition.push_back(it->second);
     }
+    for (const auto& context : context_of) control_of.push_back(control_in.at(context));
   }
   preprocess::PreprocessOptions options;
   options.input = config.values == "counts"           ? preprocess::InputScale::counts
@@ -253,7 +279,7 @@ LoadedScreen load_screen(const DataConfig& config, const plugin::PluginHost& hos
       report.problems.push_back(io::negative_values_problem(negative, cell_names, gene_names));
   }
   loaded.preprocessed =
-      preprocess::preprocess(X, cell_condition, condition_names, control, options, cell_names, gene_names);
+      preprocess::preprocess(X, cell_condition, condition_names, control_of, options, cell_names, gene_names);
   const auto& pre = loaded.preprocessed;
   report.values = pre.normalised ? "counts (normalised to 10,000 per cell + log1p)" : "log-normalised (used as is)";
   if (pre.genes.size() != gene_names.size()) {

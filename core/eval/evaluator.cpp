@@ -56,14 +56,15 @@ std::string condition_name(const EvaluationInput& input, std::int64_t c) {
   return input.screen->conditions.at(static_cast<std::size_t>(c)).name;
 }
 
-/// The mean pseudobulk of the reference (training) perturbations, each
-/// condition weighted equally; undefined without any.
-at::Tensor mean_of_perturbations(const EvaluationInput& input) {
+/// The mean pseudobulk of the reference (training) perturbations of one
+/// context, each condition weighted equally; undefined without any.
+at::Tensor mean_of_perturbations(const EvaluationInput& input, const std::string& context) {
   const auto& means = input.preprocessed->pseudobulk.means;
   at::Tensor sum;
   std::int64_t n = 0;
   for (const std::int64_t c : input.reference_conditions) {
-    if (c == input.preprocessed->control || c < 0 || c >= means.rows) continue;
+    if (c < 0 || c >= means.rows || input.preprocessed->control_for(c) == c) continue;
+    if (input.screen->conditions.at(static_cast<std::size_t>(c)).context != context) continue;
     const at::Tensor row = row_tensor(means.row(c)).to(at::kDouble);
     sum = sum.defined() ? sum + row : row;
     ++n;
@@ -149,14 +150,18 @@ std::vector<NamedMetric> create_metrics(const plugin::PluginHost& host, const st
 Evaluation evaluate(const EvaluationInput& input, const std::vector<NamedMetric>& metrics) {
   const std::int64_t g = check_input(input);
   const auto& pre = *input.preprocessed;
-  const at::Tensor control = row_tensor(pre.control_mean);
   const at::Tensor predicted = input.predicted.detach().to(at::kCPU).to(at::kFloat).contiguous();
   // Observed cells are only read when some prediction has cells (they cost memory).
   bool sampled = false;
   for (const auto& t : input.predicted_cells) sampled = sampled || (t.defined() && t.numel() > 0);
 
-  const at::Tensor perturbed_mean = mean_of_perturbations(input);
   const std::vector<std::int64_t> column_of = measured_column_of(*input.screen);
+  // Per context: its control mean, its training perturbations' mean, and the
+  // test conditions in it (systematic metrics compare conditions within one
+  // context only).
+  std::map<std::string, at::Tensor> perturbed_means;
+  std::map<std::int64_t, at::Tensor> controls;
+  std::map<std::string, std::vector<std::size_t>> rows_of_context;
 
   Evaluation result;
   std::vector<sdk::MetricInput> inputs;
@@ -168,8 +173,13 @@ Evaluation evaluate(const EvaluationInput& input, const std::vector<NamedMetric>
     in.predicted = predicted[static_cast<std::int64_t>(i)];
     const std::vector<float> observed = pre.pseudobulk.means.row(c);
     in.observed = row_tensor(observed);
-    in.control = control;
-    in.perturbed_mean = perturbed_mean;
+    const std::string& context = input.screen->conditions.at(static_cast<std::size_t>(c)).context;
+    rows_of_context[context].push_back(i);
+    const std::int64_t control = pre.control_for(c);
+    if (!controls.count(control)) controls[control] = row_tensor(pre.pseudobulk.means.row(control));
+    in.control = controls[control];
+    if (!perturbed_means.count(context)) perturbed_means[context] = mean_of_perturbations(input, context);
+    in.perturbed_mean = perturbed_means[context];
     for (const std::int64_t gene : input.screen->conditions.at(static_cast<std::size_t>(c)).gene_indices) {
       const std::int64_t column = gene >= 0 && gene < static_cast<std::int64_t>(column_of.size())
                                       ? column_of[static_cast<std::size_t>(gene)]
@@ -181,7 +191,7 @@ Evaluation evaluate(const EvaluationInput& input, const std::vector<NamedMetric>
     if (pre.de.tested(c)) {
       const auto& ranking = pre.de.ranking[static_cast<std::size_t>(c)];
       in.de_ranking.assign(ranking.begin(), ranking.end());
-      const auto top = preprocess::non_dropout_top_de(ranking, observed, pre.control_mean, 20);
+      const auto top = preprocess::non_dropout_top_de(ranking, observed, pre.pseudobulk.means.row(control), 20);
       in.top20_non_dropout.assign(top.begin(), top.end());
       if (static_cast<std::size_t>(c) < pre.de.significant.size())
         in.de_significant = pre.de.significant[static_cast<std::size_t>(c)];
@@ -195,14 +205,20 @@ Evaluation evaluate(const EvaluationInput& input, const std::vector<NamedMetric>
   }
 
   for (const NamedMetric& m : metrics) {
-    const std::vector<double> values = plugin::guarded(m.origin, "compute", [&] { return m.metric->compute_all(inputs); });
-    if (values.size() != inputs.size())
-      throw sdk::Error("metric/" + m.name + " returned " + std::to_string(values.size()) + " values for " +
-                       std::to_string(inputs.size()) + " conditions");
     result.metrics.push_back(m.name);
     result.directions[m.name] = m.metric->direction();
-    for (std::size_t i = 0; i < values.size(); ++i)
-      if (!std::isnan(values[i])) result.per_condition[result.conditions[i]][m.name] = values[i];
+    for (const auto& [context, rows] : rows_of_context) {
+      std::vector<sdk::MetricInput> group;
+      group.reserve(rows.size());
+      for (const std::size_t i : rows) group.push_back(inputs[i]);
+      const std::vector<double> values =
+          plugin::guarded(m.origin, "compute", [&] { return m.metric->compute_all(group); });
+      if (values.size() != group.size())
+        throw sdk::Error("metric/" + m.name + " returned " + std::to_string(values.size()) + " values for " +
+                         std::to_string(group.size()) + " conditions");
+      for (std::size_t k = 0; k < values.size(); ++k)
+        if (!std::isnan(values[k])) result.per_condition[result.conditions[rows[k]]][m.name] = values[k];
+    }
   }
 
   // Means over the conditions that have a value.
@@ -232,6 +248,13 @@ Evaluation evaluate(const EvaluationInput& input, const std::vector<NamedMetric>
     // A subgroup none of whose conditions were scored is left out.
     if (!present.empty()) result.subgroups[subgroup] = mean_over(present);
   }
+  // With contexts, each context is a subgroup too.
+  if (rows_of_context.size() > 1 || !rows_of_context.begin()->first.empty())
+    for (const auto& [context, rows] : rows_of_context) {
+      std::vector<std::string> members;
+      for (const std::size_t i : rows) members.push_back(result.conditions[i]);
+      result.subgroups["context=" + context] = mean_over(members);
+    }
   return result;
 }
 

@@ -118,7 +118,7 @@ void write_top_de(const EvaluationInput& input, const std::vector<std::string>& 
     const auto top = preprocess::top_de(pre.de.ranking[static_cast<std::size_t>(c)], k);
     for (std::size_t r = 0; r < top.size(); ++r) {
       const std::int32_t gene = top[r];
-      const double ctrl = pre.control_mean[static_cast<std::size_t>(gene)];
+      const double ctrl = pre.pseudobulk.means.at(pre.control_for(c), gene);
       const double obs = pre.pseudobulk.means.at(c, gene);
       const double pred = p[i * g + gene];
       csv << csv_field(name) << ',' << r + 1 << ',' << csv_field(gene_names[static_cast<std::size_t>(gene)]) << ','

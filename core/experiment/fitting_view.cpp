@@ -13,7 +13,8 @@ FittingView fitting_view(const sdk::Screen& full, const std::vector<std::int64_t
   // with them every seeded draw over them) are as in the full screen.
   std::vector<std::int64_t> new_index(static_cast<std::size_t>(n_conditions), -1);
   std::vector<bool> kept(static_cast<std::size_t>(n_conditions), false);
-  kept[static_cast<std::size_t>(full.control_index())] = true;
+  for (std::int64_t c = 0; c < n_conditions; ++c)  // every context's control
+    if (full.conditions[static_cast<std::size_t>(c)].is_control()) kept[static_cast<std::size_t>(c)] = true;
   for (const auto* set : {&train, &val})
     for (std::int64_t c : *set) {
       if (c < 0 || c >= n_conditions) throw sdk::Error("condition index " + std::to_string(c) + " is out of range");

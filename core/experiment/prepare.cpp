@@ -147,7 +147,10 @@ std::unique_ptr<Prepared> prepare(const toml::table& config, const plugin::Plugi
   ctx.train_conditions = p->fitting.train;
   ctx.val_conditions = p->fitting.val;
   ctx.condition_means = p->fitting.condition_means;
-  ctx.control_mean = ctx.condition_means[p->fitting.screen.control_index()].clone();
+  // One control mean only when there is one control; with contexts each
+  // context's is the pseudobulk of its control (sdk::ControlMeans).
+  const std::vector<std::string> contexts = p->fitting.screen.contexts();
+  if (contexts.size() == 1) ctx.control_mean = ctx.condition_means[p->fitting.screen.control_index(contexts[0])].clone();
   ctx.structure_learner = p->model.gsl;
   ctx.relation_typer = p->model.relations;
   ctx.structure_learners = p->model.learners;

@@ -1,5 +1,6 @@
 #include "trellis/experiment/requested.hpp"
 
+#include <algorithm>
 #include <map>
 
 #include "trellis/sdk/error.hpp"
@@ -30,12 +31,33 @@ std::vector<sdk::Condition> requested_conditions(const std::vector<std::string>&
   const sdk::PerturbationType fallback = usual_type(screen);
 
   std::vector<sdk::Condition> out;
+  const std::vector<std::string> contexts = screen.contexts();
+  const bool has_contexts = !(contexts.size() == 1 && contexts.front().empty());
   for (const auto& label : labels) {
-    const data::ParsedCondition parsed = data::parse_condition(label, format);
+    // PERTURBATION@CONTEXT with contexts; the context must be a fitted one.
+    const auto at = label.rfind('@');
+    std::string context;
+    if (has_contexts) {
+      if (at == std::string::npos)
+        throw sdk::Error("--perturb '" + label + "': this run's conditions are (perturbation, context) pairs; name "
+                         "the context as PERTURBATION@CONTEXT, e.g. '" + label + "@" + contexts.front() +
+                         "' (contexts: " + sdk::join_first(contexts, 8) + ")");
+      context = label.substr(at + 1);
+      if (std::find(contexts.begin(), contexts.end(), context) == contexts.end()) {
+        const std::string near = sdk::closest_match(context, contexts);
+        throw sdk::Error("--perturb '" + label + "': context '" + context + "' is not one of this run's (" +
+                         sdk::join_first(contexts, 8) + ")" + (near.empty() ? "" : "; did you mean '" + near + "'?"));
+      }
+    } else if (at != std::string::npos) {
+      throw sdk::Error("--perturb '" + label + "': this run has no cell contexts ([data] context), so a condition "
+                       "names only perturbed genes, e.g. '" + label.substr(0, at) + "'");
+    }
+    const data::ParsedCondition parsed = data::parse_condition(has_contexts ? label.substr(0, at) : label, format);
     if (parsed.is_control())
       throw sdk::Error("--perturb '" + label + "' is the control; name one or more perturbed genes, e.g. A+B");
     sdk::Condition c;
     c.name = label;
+    c.context = context;
     c.genes = parsed.genes;
     for (const auto& gene : parsed.genes) {
       const auto index = genes.find(gene);

@@ -230,10 +230,20 @@ RunResult run(const toml::table& config, const plugin::PluginHost& host, const R
     predict_seconds = seconds_since(predict_start);
     if (eval.trace) {
       if (auto* neural = dynamic_cast<sdk::NeuralPredictor*>(&predictor)) neural->eval();
-      const auto rows = plugin::guarded(origin, "trace", [&] {
-        return perturbation_trace(*traceable, screen.conditions.at(static_cast<std::size_t>(screen.control_index())),
-                                  test, sdk::control_mean(p.context));
-      });
+      // Each context's conditions against its own control.
+      const sdk::ControlMeans controls(p.context);
+      std::vector<TraceRow> rows;
+      for (const std::string& context : screen.contexts()) {
+        std::vector<sdk::Condition> in_context;
+        for (const sdk::Condition& c : test)
+          if (c.context == context) in_context.push_back(c);
+        if (in_context.empty()) continue;
+        const auto traced = plugin::guarded(origin, "trace", [&] {
+          return perturbation_trace(*traceable, screen.conditions.at(static_cast<std::size_t>(screen.control_index(context))),
+                                    in_context, controls.of(context));
+        });
+        rows.insert(rows.end(), traced.begin(), traced.end());
+      }
       write_trace(rows, dir);
     }
     Scored scored = score_and_write(p, input, metrics, eval.headline, dir);

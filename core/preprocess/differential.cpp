@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <numeric>
 #include <string>
 
@@ -38,27 +39,47 @@ std::int64_t benjamini_hochberg_count(std::vector<double> p_values, double fdr) 
 DifferentialExpression differential_expression(const sdk::CsrMatrix& X,
                                                const std::vector<std::int64_t>& cell_condition,
                                                std::int64_t n_conditions, std::int64_t control) {
-  if (control < 0 || control >= n_conditions) {
-    throw sdk::Error("differential expression needs a control condition; index " + std::to_string(control) +
-                     " is not one of the " + std::to_string(n_conditions) + " conditions");
-  }
+  return differential_expression(X, cell_condition, n_conditions,
+                                 std::vector<std::int64_t>(static_cast<std::size_t>(std::max<std::int64_t>(n_conditions, 0)), control));
+}
+
+DifferentialExpression differential_expression(const sdk::CsrMatrix& X,
+                                               const std::vector<std::int64_t>& cell_condition,
+                                               std::int64_t n_conditions, const std::vector<std::int64_t>& control_of) {
+  if (static_cast<std::int64_t>(control_of.size()) != n_conditions)
+    throw sdk::Error("differential expression needs the control of each of the " + std::to_string(n_conditions) +
+                     " conditions, got " + std::to_string(control_of.size()));
+  for (const std::int64_t control : control_of)
+    if (control < 0 || control >= n_conditions)
+      throw sdk::Error("differential expression needs a control condition; index " + std::to_string(control) +
+                       " is not one of the " + std::to_string(n_conditions) + " conditions");
   const auto groups = cells_by_condition(cell_condition, n_conditions, X.rows);
-  const auto& control_cells = groups[static_cast<std::size_t>(control)];
-  if (control_cells.size() < 2) {
-    throw sdk::Error("differential expression needs at least 2 control cells, found " +
-                     std::to_string(control_cells.size()) + "; check the control label of the data configuration");
+  // Mean and variance of each distinct control (one per context).
+  struct ControlStats {
+    std::vector<double> mean, var;
+    double n = 0;
+  };
+  std::map<std::int64_t, ControlStats> controls;
+  for (const std::int64_t control : control_of) {
+    if (controls.count(control)) continue;
+    const auto& control_cells = groups[static_cast<std::size_t>(control)];
+    if (control_cells.size() < 2)
+      throw sdk::Error("differential expression needs at least 2 control cells, found " +
+                       std::to_string(control_cells.size()) + " (control condition " + std::to_string(control) +
+                       "); check the control label of the data configuration");
+    ControlStats& stats = controls[control];
+    std::vector<std::int64_t> nz;
+    detail::mean_var(X, control_cells, stats.mean, stats.var, nz);
+    stats.n = static_cast<double>(control_cells.size());
   }
-  std::vector<double> mean_c, var_c;
-  std::vector<std::int64_t> nz;
-  detail::mean_var(X, control_cells, mean_c, var_c, nz);
-  const double n_c = static_cast<double>(control_cells.size());
 
   DifferentialExpression de;
   de.scores.resize(static_cast<std::size_t>(n_conditions));
   de.ranking.resize(static_cast<std::size_t>(n_conditions));
   de.significant.assign(static_cast<std::size_t>(n_conditions), 0);
+  auto is_control = [&](std::int64_t c) { return control_of[static_cast<std::size_t>(c)] == c; };
   for (std::int64_t c = 0; c < n_conditions; ++c) {
-    if (c != control && groups[static_cast<std::size_t>(c)].size() < 2) de.skipped.push_back(c);
+    if (!is_control(c) && groups[static_cast<std::size_t>(c)].size() < 2) de.skipped.push_back(c);
   }
   const auto G = static_cast<std::size_t>(X.cols);
 #pragma omp parallel
@@ -68,15 +89,16 @@ DifferentialExpression differential_expression(const sdk::CsrMatrix& X,
 #pragma omp for schedule(dynamic, 1)
     for (std::int64_t c = 0; c < n_conditions; ++c) {
       const auto& cells = groups[static_cast<std::size_t>(c)];
-      if (c == control || cells.size() < 2) continue;
+      if (is_control(c) || cells.size() < 2) continue;
+      const ControlStats& ctrl = controls.at(control_of[static_cast<std::size_t>(c)]);
       detail::mean_var(X, cells, mean_g, var_g, nonzero);
       const double n_g = static_cast<double>(cells.size());
       auto& scores = de.scores[static_cast<std::size_t>(c)];
       scores.resize(G);
       p_values.resize(G);
       for (std::size_t g = 0; g < G; ++g) {
-        scores[g] = static_cast<float>(welch_t(mean_g[g], var_g[g], n_g, mean_c[g], var_c[g], n_c));
-        p_values[g] = welch_p(mean_g[g], var_g[g], n_g, mean_c[g], var_c[g], n_c);
+        scores[g] = static_cast<float>(welch_t(mean_g[g], var_g[g], n_g, ctrl.mean[g], ctrl.var[g], ctrl.n));
+        p_values[g] = welch_p(mean_g[g], var_g[g], n_g, ctrl.mean[g], ctrl.var[g], ctrl.n);
       }
       de.significant[static_cast<std::size_t>(c)] = benjamini_hochberg_count(p_values);
       auto& ranking = de.ranking[static_cast<std::size_t>(c)];

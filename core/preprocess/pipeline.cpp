@@ -94,14 +94,14 @@ std::string Hasher::hex() const {
 }
 
 std::string preprocess_key(const sdk::CsrMatrix& X, const std::vector<std::int64_t>& cell_condition,
-                           const std::vector<std::string>& condition_names, std::int64_t control,
-                           const PreprocessOptions& options) {
+                           const std::vector<std::string>& condition_names,
+                           const std::vector<std::int64_t>& control_of, const PreprocessOptions& options) {
   Hasher h;
-  h.text("trellis-preprocess-v2");
+  h.text("trellis-preprocess-v3");
   const std::int64_t shape[2] = {X.rows, X.cols};
   h.bytes(shape, sizeof shape).vec(X.indptr).vec(X.indices).vec(X.values).vec(cell_condition);
   for (const auto& name : condition_names) h.text(name);
-  h.bytes(&control, sizeof control).text(options.to_json().dump());
+  h.vec(control_of).text(options.to_json().dump());
   return h.hex();
 }
 
@@ -109,15 +109,27 @@ Preprocessed preprocess(sdk::CsrMatrix& X, const std::vector<std::int64_t>& cell
                         const std::vector<std::string>& condition_names, std::int64_t control,
                         const PreprocessOptions& options, const std::vector<std::string>& cell_names,
                         const std::vector<std::string>& gene_names) {
+  return preprocess(X, cell_condition, condition_names, std::vector<std::int64_t>(condition_names.size(), control),
+                    options, cell_names, gene_names);
+}
+
+Preprocessed preprocess(sdk::CsrMatrix& X, const std::vector<std::int64_t>& cell_condition,
+                        const std::vector<std::string>& condition_names, const std::vector<std::int64_t>& control_of,
+                        const PreprocessOptions& options, const std::vector<std::string>& cell_names,
+                        const std::vector<std::string>& gene_names) {
   Preprocessed p;
-  p.key = preprocess_key(X, cell_condition, condition_names, control, options);
-  p.condition_names = condition_names;
-  p.control = control;
   const auto n_conditions = static_cast<std::int64_t>(condition_names.size());
-  if (control < 0 || control >= n_conditions) {
-    throw sdk::Error("preprocessing needs a control condition; index " + std::to_string(control) +
-                     " is not one of the " + std::to_string(n_conditions) + " conditions");
-  }
+  if (static_cast<std::int64_t>(control_of.size()) != n_conditions)
+    throw sdk::Error("preprocessing needs the control of each of the " + std::to_string(n_conditions) +
+                     " conditions, got " + std::to_string(control_of.size()));
+  for (const std::int64_t control : control_of)
+    if (control < 0 || control >= n_conditions)
+      throw sdk::Error("preprocessing needs a control condition; index " + std::to_string(control) +
+                       " is not one of the " + std::to_string(n_conditions) + " conditions");
+  p.key = preprocess_key(X, cell_condition, condition_names, control_of, options);
+  p.condition_names = condition_names;
+  p.control_of = control_of;
+  p.control = control_of.empty() ? -1 : control_of.front();
   bool counts = options.input == InputScale::counts;
   if (options.input == InputScale::counts) check_counts(X, cell_names, gene_names);
   if (options.input == InputScale::automatic) counts = looks_like_counts(X);
@@ -134,8 +146,8 @@ Preprocessed preprocess(sdk::CsrMatrix& X, const std::vector<std::int64_t>& cell
     for (std::int64_t g = 0; g < X.cols; ++g) p.genes[static_cast<std::size_t>(g)] = g;
   }
   p.pseudobulk = pseudobulk(X, cell_condition, n_conditions);
-  p.control_mean = p.pseudobulk.means.row(control);
-  p.de = differential_expression(X, cell_condition, n_conditions, control);
+  p.control_mean = p.pseudobulk.means.row(p.control);
+  p.de = differential_expression(X, cell_condition, n_conditions, control_of);
   return p;
 }
 
@@ -144,6 +156,7 @@ void save_preprocessed(const std::filesystem::path& dir, const Preprocessed& p) 
   header["key"] = p.key;
   header["condition_names"] = p.condition_names;
   header["control"] = p.control;
+  header["control_of"] = p.control_of;
   header["genes"] = p.genes;
   header["hvg"] = p.hvg;
   header["normalised"] = p.normalised;
@@ -202,6 +215,9 @@ std::optional<Preprocessed> load_preprocessed(const std::filesystem::path& dir, 
     if (p.key != key) return std::nullopt;
     p.condition_names = header.at("condition_names").get<std::vector<std::string>>();
     p.control = header.at("control").get<std::int64_t>();
+    p.control_of = header.at("control_of").get<std::vector<std::int64_t>>();
+    if (static_cast<std::int64_t>(p.control_of.size()) != header.at("rows").get<std::int64_t>())
+      throw damaged("controls per condition");
     p.genes = header.at("genes").get<std::vector<std::int64_t>>();
     p.hvg = header.at("hvg").get<std::vector<std::int64_t>>();
     p.normalised = header.at("normalised").get<bool>();

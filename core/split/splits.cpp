@@ -243,6 +243,66 @@ sdk::Split doubles_split(const std::vector<sdk::Condition>& conditions, std::uin
   return finish(std::move(split), {}, SeenRule::trained, conditions, where);
 }
 
+sdk::Split transfer_split(const std::vector<sdk::Condition>& conditions, std::uint64_t seed, double test_fraction,
+                          double val_fraction) {
+  const std::string where = "'splitter/transfer'";
+  check_fraction(test_fraction, "test_fraction", where, false);
+  check_fraction(val_fraction, "val_fraction", where, true);
+  const Conditions sorted = sorted_conditions(conditions, where);
+  // How many contexts measure each perturbation (gene set), and how many
+  // perturbations each context measures.
+  auto perturbation = [](const sdk::Condition* c) {
+    std::string key;
+    for (const auto& g : c->genes) key += (key.empty() ? "" : "+") + g;
+    return key;
+  };
+  std::map<std::string, std::size_t> contexts_of, perturbations_in;
+  for (const auto* c : sorted) {
+    ++contexts_of[perturbation(c)];
+    ++perturbations_in[c->context];
+  }
+  if (perturbations_in.size() < 2)
+    throw sdk::Error(where + " holds a perturbation out in one cell context while it trains in others, but the "
+                     "conditions have " + (perturbations_in.begin()->first.empty() ? std::string("no contexts")
+                                                                                   : "one context") +
+                     "; set [data] context = [\"<obs column>\"] (e.g. cell_type) or choose another [split] type");
+  Conditions eligible;  // conditions whose perturbation is measured in two or more contexts
+  for (const auto* c : sorted)
+    if (contexts_of[perturbation(c)] >= 2) eligible.push_back(c);
+  if (eligible.empty())
+    throw sdk::Error(where + ": no perturbation is measured in two or more contexts, so none can be transferred; "
+                     "check [data] context");
+  std::mt19937_64 rng(seed);
+  shuffle(eligible, rng);
+  const std::size_t n_test = std::max<std::size_t>(1, fraction_of(eligible.size(), test_fraction));
+  const std::size_t n_val = fraction_of(eligible.size() - n_test, val_fraction);
+  // Walk the shuffled conditions, holding one out unless that would leave
+  // its perturbation without a training context or its context without a
+  // training perturbation.
+  std::map<std::string, std::size_t> trained_contexts = contexts_of, trained_in = perturbations_in;
+  std::set<const sdk::Condition*> held_out;
+  sdk::Split split;
+  std::map<std::string, std::vector<std::string>> subgroups;
+  for (const auto* c : eligible) {
+    if (split.test.size() + split.val.size() == n_test + n_val) break;
+    std::size_t& keeps_perturbation = trained_contexts[perturbation(c)];
+    std::size_t& keeps_context = trained_in[c->context];
+    if (keeps_perturbation < 2 || keeps_context < 2) continue;
+    --keeps_perturbation;
+    --keeps_context;
+    held_out.insert(c);
+    if (split.test.size() < n_test) {
+      split.test.push_back(c->name);
+      subgroups[c->genes.size() == 1 ? "transfer_single" : "transfer_combo"].push_back(c->name);
+    } else {
+      split.val.push_back(c->name);
+    }
+  }
+  for (const auto* c : sorted)
+    if (!held_out.count(c)) split.train.push_back(c->name);
+  return finish(std::move(split), std::move(subgroups), SeenRule::drawn, conditions, where);
+}
+
 sdk::Split custom_split(const std::vector<sdk::Condition>& conditions, const std::filesystem::path& file) {
   const std::string where = "'" + file.string() + "'";
   sdk::Split split = read_split(file);

@@ -94,6 +94,21 @@ void register_splitters(sdk::Registrar& r) {
                    const std::string file = o.get_path("file");
                    return make([file](const auto& c, std::uint64_t) { return custom_split(c, file); });
                  });
+  r.add<sdk::Splitter>("transfer",
+                       "Covariate transfer: hold a perturbation out in one cell context while it trains in the others "
+                       "(needs [data] context)",
+                       sdk::OptionSchema{}
+                           .add("test_fraction", 0.3,
+                                "fraction of the conditions whose perturbation is measured in two or more contexts held out "
+                                "as test")
+                           .greater_than(0)
+                           .max(1)
+                           .add("val_fraction", 0.0, "fraction of the other such conditions held out for validation")
+                           .range(0, 1),
+                       [](const sdk::Options& o) {
+                         const double t = o.get_double("test_fraction"), v = o.get_double("val_fraction");
+                         return make([t, v](const auto& c, std::uint64_t seed) { return transfer_split(c, seed, t, v); });
+                       });
   r.add<sdk::Splitter>("doubles", "Ahlmann-Eltze: all singles + part of the doubles train, the other doubles test",
                  sdk::OptionSchema{}
                      .add("test_fraction", 0.5, "fraction of the combinations held out as test")

@@ -26,7 +26,7 @@ void shuffle(std::vector<T>& items, std::mt19937_64& rng) {
 }  // namespace
 
 BatchSource::BatchSource(const sdk::FitContext& context, sdk::BatchMode mode, std::int64_t batch_size,
-                         std::int64_t max_cells_per_condition, std::int64_t items, at::Tensor control_shift)
+                         std::int64_t max_cells_per_condition, std::int64_t items, const ControlShift& control_shift)
     : screen_([&]() -> const sdk::Screen& {
         if (!context.screen) throw sdk::Error("training needs a screen, but the fit context has none");
         return *context.screen;
@@ -36,8 +36,7 @@ BatchSource::BatchSource(const sdk::FitContext& context, sdk::BatchMode mode, st
       max_cells_(max_cells_per_condition),
       genes_(screen_.num_genes()),
       conditions_(context.train_conditions),
-      items_(items),
-      control_shift_(control_shift.defined() ? control_shift.to(at::kFloat).contiguous() : at::Tensor()) {
+      items_(items) {
   if (batch_size_ < 1) throw sdk::Error("[train].batch_size must be at least 1");
   if (mode_ == sdk::BatchMode::items) {
     if (items_ < 1)
@@ -53,24 +52,48 @@ BatchSource::BatchSource(const sdk::FitContext& context, sdk::BatchMode mode, st
       throw sdk::Error("training condition index " + std::to_string(c) + " is outside the screen's " +
                        std::to_string(n_conditions) + " conditions");
 
+  // Each condition is paired with its own context's controls.
+  const std::vector<std::string> contexts = screen_.contexts();
+  auto context_id = [&](std::int64_t condition) {
+    const std::string& name = screen_.conditions[static_cast<std::size_t>(condition)].context;
+    return static_cast<std::size_t>(std::find(contexts.begin(), contexts.end(), name) - contexts.begin());
+  };
+  for (std::int64_t c : conditions_) slot_context_.push_back(context_id(c));
+  for (const std::string& name : contexts) {
+    const auto shift = control_shift.find(name);
+    shift_of_context_.push_back(shift != control_shift.end() && shift->second.defined()
+                                    ? shift->second.to(at::kFloat).contiguous()
+                                    : at::Tensor());
+  }
+
   if (mode_ == sdk::BatchMode::cell_pairs) {
     // One pass over the cells rather than one scan per condition.
-    const std::int64_t control = screen_.control_index();
-    std::vector<std::int64_t> slot(static_cast<std::size_t>(n_conditions), -1);
+    std::vector<std::int64_t> slot(static_cast<std::size_t>(n_conditions), -1), control_context(slot.size(), -1);
     for (std::size_t i = 0; i < conditions_.size(); ++i) slot[static_cast<std::size_t>(conditions_[i])] = i;
+    for (std::int64_t c = 0; c < n_conditions; ++c)
+      if (screen_.conditions[static_cast<std::size_t>(c)].is_control())
+        control_context[static_cast<std::size_t>(c)] = static_cast<std::int64_t>(context_id(c));
     cells_.resize(conditions_.size());
+    control_cells_.resize(contexts.size());
     const at::Tensor cc = screen_.cell_condition.to(at::kLong).contiguous();
     const auto* cond = cc.data_ptr<std::int64_t>();
     for (std::int64_t cell = 0; cell < cc.size(0); ++cell) {
-      if (cond[cell] == control) control_cells_.push_back(cell);
+      const std::int64_t k = control_context[static_cast<std::size_t>(cond[cell])];
+      if (k >= 0) control_cells_[static_cast<std::size_t>(k)].push_back(cell);
       const std::int64_t s = slot[static_cast<std::size_t>(cond[cell])];
       if (s >= 0) cells_[static_cast<std::size_t>(s)].push_back(cell);
     }
-    if (control_cells_.empty())
-      throw sdk::Error("cell_pairs training pairs each cell with a control cell, but the screen has no control "
-                       "cells ('" + screen_.conditions[static_cast<std::size_t>(control)].name + "')");
+    for (const std::size_t k : slot_context_)
+      if (control_cells_[k].empty())
+        throw sdk::Error("cell_pairs training pairs each cell with a control cell of its context, but " +
+                         (contexts[k].empty() ? std::string("the screen has no control cells")
+                                              : "context '" + contexts[k] + "' has no control cells"));
   } else {
-    control_mean_ = sdk::control_mean(context).to(at::kFloat).contiguous();
+    const sdk::ControlMeans controls(context);
+    for (const std::string& name : contexts) {
+      at::Tensor mean = controls.of(name).to(at::kFloat).contiguous();
+      control_mean_of_context_.push_back(mean);
+    }
     if (context.condition_means.defined()) {
       means_ = context.condition_means.index_select(0, at::tensor(conditions_, at::kLong));
     } else {
@@ -133,9 +156,12 @@ void BatchSource::plan_epoch(std::mt19937_64& rng) {
   }
   row_cell_.swap(cell);
   row_condition_.swap(condition);
-  std::uniform_int_distribution<std::size_t> pick(0, control_cells_.size() - 1);
   row_control_.resize(row_cell_.size());
-  for (auto& c : row_control_) c = control_cells_[pick(rng)];
+  for (std::size_t r = 0; r < row_control_.size(); ++r) {
+    const auto& pool = control_cells_[slot_context_[static_cast<std::size_t>(row_condition_[r])]];
+    std::uniform_int_distribution<std::size_t> pick(0, pool.size() - 1);
+    row_control_[r] = pool[pick(rng)];
+  }
 }
 
 void BatchSource::fill_cell(float* dst, std::int64_t cell) const {
@@ -171,13 +197,15 @@ const sdk::Batch& BatchSource::batch(std::int64_t b) {
     if (mode_ == sdk::BatchMode::cell_pairs) {
       fill_cell(target + r * genes_, row_cell_[row]);
       fill_cell(control + r * genes_, row_control_[row]);
-      if (control_shift_.defined()) {
-        const float* shift = control_shift_.data_ptr<float>();
+      const at::Tensor& shift_tensor = shift_of_context_[slot_context_[static_cast<std::size_t>(slot)]];
+      if (shift_tensor.defined()) {
+        const float* shift = shift_tensor.data_ptr<float>();
         for (std::int64_t g = 0; g < genes_; ++g) control[r * genes_ + g] += shift[g];
       }
     } else {
+      const at::Tensor& mean = control_mean_of_context_[slot_context_[static_cast<std::size_t>(slot)]];
       std::memcpy(target + r * genes_, means_.data_ptr<float>() + slot * genes_, row_bytes);
-      std::memcpy(control + r * genes_, control_mean_.data_ptr<float>(), row_bytes);
+      std::memcpy(control + r * genes_, mean.data_ptr<float>(), row_bytes);
     }
   }
   const sdk::Batch perturbation = sdk::perturbation_batch(rows);

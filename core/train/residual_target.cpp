@@ -27,21 +27,29 @@ Target take_target(nlohmann::json& train_table) {
 
 std::string target_name(Target target) { return kNames.at(static_cast<std::size_t>(target)); }
 
-at::Tensor apply_target(Target target, sdk::FitContext& context) {
+ControlShift apply_target(Target target, sdk::FitContext& context) {
   if (target == Target::delta_from_control) return {};
-  const at::Tensor control = sdk::control_mean(context).to(at::kFloat);
-  at::Tensor reference;
-  if (target == Target::expression) {
-    reference = at::zeros_like(control);
-  } else {
-    try {
-      reference = sdk::perturbed_mean(context);
-    } catch (const sdk::Error& e) {
-      throw sdk::Error(std::string("[train] target = \"delta_from_perturbed_mean\": ") + e.what());
+  if (!context.screen) throw sdk::Error("[train] target needs a screen (the config's [data])");
+  const std::vector<std::string> contexts = context.screen->contexts();
+  const bool one = contexts.size() == 1 && contexts.front().empty();
+  ControlShift shift;
+  for (const std::string& cell_context : contexts) {
+    const at::Tensor control = (one ? sdk::control_mean(context) : sdk::control_mean(context, cell_context)).to(at::kFloat);
+    at::Tensor reference;
+    if (target == Target::expression) {
+      reference = at::zeros_like(control);
+    } else {
+      try {
+        reference = control + sdk::perturbed_delta(context, cell_context);
+      } catch (const sdk::Error& e) {
+        throw sdk::Error(std::string("[train] target = \"delta_from_perturbed_mean\": ") + e.what());
+      }
     }
+    shift[cell_context] = reference - control;
+    context.control_means[cell_context] = reference;
+    if (one) context.control_mean = reference;
   }
-  context.control_mean = reference;
-  return reference - control;
+  return shift;
 }
 
 }  // namespace trellis::core::train

@@ -2,6 +2,7 @@
 #include "baseline.hpp"
 
 #include <filesystem>
+#include <sstream>
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
@@ -19,22 +20,26 @@ const sdk::Screen& screen_of(const sdk::FitContext& context) {
   return *context.screen;
 }
 
-at::Tensor control_mean_of(const sdk::FitContext& context) {
+sdk::ControlMeans control_means_of(const sdk::FitContext& context) {
   screen_of(context);
-  at::Tensor mean = sdk::control_mean(context);
-  if (mean.dim() != 1)
-    throw Error("the control mean must be a vector [genes], got " + std::to_string(mean.dim()) + " dimensions");
-  return mean.to(at::kFloat).contiguous();
+  std::map<std::string, at::Tensor> means;
+  const sdk::ControlMeans controls(context);
+  for (const auto& [name, mean] : controls.by_context()) {
+    if (mean.dim() != 1)
+      throw Error("the control mean must be a vector [genes], got " + std::to_string(mean.dim()) + " dimensions");
+    means[name] = mean.to(at::kFloat).contiguous();
+  }
+  return sdk::ControlMeans(std::move(means));
 }
 
-at::Tensor Baseline::begin_fit(const sdk::FitContext& context) {
-  control_mean_ = at::Tensor();
+sdk::ControlMeans Baseline::begin_fit(const sdk::FitContext& context) {
+  controls_ = sdk::ControlMeans();
   screen_ = context.screen;
-  return control_mean_of(context);
+  return control_means_of(context);
 }
 
 void Baseline::require_fitted() const {
-  if (!control_mean_.defined()) throw Error("predict() called before fit() or load()");
+  if (controls_.empty()) throw Error("predict() called before fit() or load()");
 }
 
 std::vector<at::Tensor> Baseline::sample(const std::vector<sdk::Condition>& conditions,
@@ -43,14 +48,14 @@ std::vector<at::Tensor> Baseline::sample(const std::vector<sdk::Condition>& cond
   if (cells_per_condition < 1)
     throw Error("sample() needs at least one cell per condition, got " + std::to_string(cells_per_condition));
   if (!screen_) throw Error("sample() draws the screen's control cells; fit() or load() it with a screen");
-  const at::Tensor control_cells = screen_->cells_of(screen_->control_index());
-  const std::int64_t n = control_cells.size(0);
-  if (n == 0) throw Error("sample() needs control cells, and the screen has none");
-  const at::Tensor shift = predict(conditions) - control_mean_.unsqueeze(0);
+  const at::Tensor shift = predict(conditions) - controls_.rows(conditions);
   at::Generator generator = at::detail::createCPUGenerator(seed);
   std::vector<at::Tensor> out;
   out.reserve(conditions.size());
   for (std::size_t i = 0; i < conditions.size(); ++i) {
+    const at::Tensor control_cells = screen_->cells_of(screen_->control_index(conditions[i].context));
+    const std::int64_t n = control_cells.size(0);
+    if (n == 0) throw Error("sample() needs control cells, and the screen has none");
     // Without replacement when there are enough control cells, so a small
     // sample does not repeat cells; with replacement only beyond that.
     const at::Tensor pick = cells_per_condition <= n
@@ -66,7 +71,15 @@ void Baseline::save(const std::string& file) const {
   require_fitted();
   torch::serialize::OutputArchive archive;
   archive.write("predictor", c10::IValue(name_));
-  archive.write("control_mean", c10::IValue(control_mean_));
+  // The control means, one row per context (sorted), and their names.
+  std::string contexts;
+  std::vector<at::Tensor> means;
+  for (const auto& [name, mean] : controls_.by_context()) {
+    contexts += name + "\n";
+    means.push_back(mean);
+  }
+  archive.write("control_contexts", c10::IValue(contexts));
+  archive.write("control_means", c10::IValue(at::stack(means)));
   for (const auto& [key, tensor] : state()) archive.write("state." + key, c10::IValue(tensor.contiguous()));
   // A reader never sees half a file: write beside it, then rename over it.
   const std::string tmp = file + ".tmp";
@@ -113,19 +126,31 @@ void Baseline::load(const std::string& file, sdk::FitContext& context) {
     throw Error("'" + file + "' is not a saved baseline state");
   if (saved_by.toStringRef() != name_)
     throw Error("'" + file + "' holds the state of " + saved_by.toStringRef() + ", not of " + name_);
-  at::Tensor control = read_tensor(archive, "control_mean", file, name_);
-  if (context.screen && control.size(0) != context.screen->num_genes())
-    throw Error("model state '" + file + "' has " + std::to_string(control.size(0)) +
+  c10::IValue contexts;
+  if (!archive.try_read("control_contexts", contexts) || !contexts.isString())
+    throw Error("model state '" + file + "' has no control contexts; it was written by another version; fit the "
+                "model again");
+  const at::Tensor means = read_tensor(archive, "control_means", file, name_).to(at::kFloat);
+  std::map<std::string, at::Tensor> by_context;
+  std::istringstream names(contexts.toStringRef());
+  std::string name;
+  for (std::int64_t row = 0; std::getline(names, name); ++row) {
+    if (means.dim() != 2 || row >= means.size(0))
+      throw Error("model state '" + file + "' has fewer control means than contexts; fit the model again");
+    by_context[name] = means[row].contiguous();
+  }
+  if (means.dim() == 2 && context.screen && means.size(1) != context.screen->num_genes())
+    throw Error("model state '" + file + "' has " + std::to_string(means.size(1)) +
                 " genes but the screen has " + std::to_string(context.screen->num_genes()) +
                 "; load it with the data it was fitted on");
   State loaded;
   for (const std::string& key : state_names()) loaded[key] = read_tensor(archive, "state." + key, file, name_);
-  control_mean_ = control.to(at::kFloat).contiguous();
+  controls_ = sdk::ControlMeans(std::move(by_context));
   screen_ = context.screen;
   try {
     restore(loaded);
   } catch (...) {
-    control_mean_ = at::Tensor();  // not fitted after a failed load
+    controls_ = sdk::ControlMeans();  // not fitted after a failed load
     throw;
   }
 }

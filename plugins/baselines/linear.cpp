@@ -5,7 +5,10 @@
 // Data. X [G, n]: the pseudobulk of the n training conditions, always
 // including the control (the reference adds "ctrl" to the training set).
 // Y = X - control mean: the change of each training condition (the
-// control's column is 0).
+// control's column is 0). With cell contexts each context's control is a
+// column, each change is taken against its own context's control, and a
+// prediction adds the change to the condition's context's control: K is
+// shared by all contexts.
 //
 // Embeddings. A [G, d]: gene embedding, one row per measured gene.
 // P [n, d]: perturbation embedding, one row per training condition.
@@ -65,28 +68,34 @@ class Linear : public Baseline {
   }
 
   void fit(sdk::FitContext& context) override {
-    const at::Tensor control = begin_fit(context).to(at::kDouble);
+    const sdk::ControlMeans controls = begin_fit(context);
     const sdk::Screen& screen = *context.screen;
     const sdk::GeneTable* universe = context.genes ? context.genes : screen.genes;
     if (!universe) throw Error("fitting needs the gene universe");
     const std::vector<std::int64_t>& measured = universe->measured();
-    const auto genes = control.size(0);
+    const auto genes = controls.genes();
     if (static_cast<std::int64_t>(measured.size()) != genes)
       throw Error("the gene universe has " + std::to_string(measured.size()) +
                   " measured genes but the control mean has " + std::to_string(genes));
 
-    // Training columns: the control first (appended when the split left it
-    // out), then the perturbed training conditions.
-    const std::int64_t control_index = screen.control_index();
-    std::vector<std::int64_t> columns{control_index};
+    // Training columns: each context's control first (appended when the
+    // split left it out), then the perturbed training conditions.
+    std::vector<std::int64_t> columns;
+    std::vector<at::Tensor> means, deltas;
+    for (const auto& [name, mean] : controls.by_context()) {
+      columns.push_back(screen.control_index(name));
+      means.push_back(mean.to(at::kDouble));
+      deltas.push_back(at::zeros_like(means.back()));
+    }
+    const auto n_controls = static_cast<std::int64_t>(columns.size());
     for (std::int64_t c : context.train_conditions) {
       if (c < 0 || c >= static_cast<std::int64_t>(screen.conditions.size()))
         throw Error("training condition index " + std::to_string(c) + " is not a screen condition");
-      if (!screen.conditions[static_cast<std::size_t>(c)].is_control()) columns.push_back(c);
+      if (screen.conditions[static_cast<std::size_t>(c)].is_control()) continue;
+      columns.push_back(c);
+      means.push_back(sdk::condition_mean(context, c).to(at::kDouble));
+      deltas.push_back(sdk::condition_delta(context, c).to(at::kDouble));  // against its own context's control
     }
-    std::vector<at::Tensor> means;
-    for (std::int64_t c : columns)
-      means.push_back(c == control_index ? control : sdk::condition_mean(context, c).to(at::kDouble));
     const at::Tensor x = at::stack(means, 1);  // [G, n]
 
     at::Tensor gene_embedding, table, embedded;
@@ -124,7 +133,7 @@ class Linear : public Baseline {
       const at::Tensor p = embed(condition, parts);
       if (!condition.is_control() && parts == 0) continue;  // no embedded gene: left out, as in the reference
       perturbed += !condition.is_control();
-      y_columns.push_back(x.select(1, static_cast<std::int64_t>(i)) - control);
+      y_columns.push_back(deltas[i]);
       p_rows.push_back(p);
     }
     const std::int64_t d = gene_embedding.size(1);
@@ -132,20 +141,20 @@ class Linear : public Baseline {
     if (perturbed == 0) {
       // Nothing to learn K from: predict every condition as the control
       // plus the mean training delta (the `mean` baseline), and say so.
-      sdk::log_warning(name_ + ": none of the " + std::to_string(columns.size() - 1) +
+      sdk::log_warning(name_ + ": none of the " + std::to_string(columns.size() - n_controls) +
                        " perturbed training conditions has a perturbed gene with an embedding" +
                        (features_.empty() ? " (with the PCA embedding only measured genes have one; set option "
                                             "'features' to an encoder output that covers the perturbed genes)"
                                           : std::string()) +
                        "; predicting control + the mean training delta for every condition");
-      center_ = (x.narrow(1, 1, x.size(1) - 1) - control.unsqueeze(1)).mean(1);
+      center_ = at::stack(std::vector<at::Tensor>(deltas.begin() + n_controls, deltas.end())).mean(0);
       k_ = at::zeros({d, d}, at::kDouble);
-      control_mean_ = control.to(at::kFloat);  // marks the fit done
+      controls_ = controls;  // marks the fit done
       return;
     }
-    const std::int64_t unembedded = static_cast<std::int64_t>(columns.size()) - 1 - perturbed;
+    const std::int64_t unembedded = static_cast<std::int64_t>(columns.size()) - n_controls - perturbed;
     if (unembedded > 0)
-      sdk::log_info(name_ + ": " + std::to_string(unembedded) + " of " + std::to_string(columns.size() - 1) +
+      sdk::log_info(name_ + ": " + std::to_string(unembedded) + " of " + std::to_string(columns.size() - n_controls) +
                     " perturbed training conditions have no embedded gene and are left out of the fit");
     const at::Tensor y = at::stack(y_columns, 1);  // [G, m]
     const at::Tensor p = at::stack(p_rows, 0);     // [m, d]
@@ -163,7 +172,7 @@ class Linear : public Baseline {
                   e.what_without_backtrace() + ")");
     }
     center_ = center;
-    control_mean_ = control.to(at::kFloat);  // marks the fit done
+    controls_ = controls;  // marks the fit done
   }
 
   at::Tensor predict(const std::vector<sdk::Condition>& conditions) override {
@@ -174,8 +183,8 @@ class Linear : public Baseline {
       std::int64_t parts = 0;
       p[static_cast<std::int64_t>(r)].copy_(embed(conditions[r], parts));
     }
-    const at::Tensor base = control_mean_.to(at::kDouble) + center_;               // [G]
-    return (base.unsqueeze(0) + p.mm(gene_embedding_.mm(k_).t())).to(at::kFloat);  // [n, G]
+    const at::Tensor base = controls_.rows(conditions).to(at::kDouble) + center_.unsqueeze(0);  // [n, G]
+    return (base + p.mm(gene_embedding_.mm(k_).t())).to(at::kFloat);
   }
 
  protected:
@@ -192,7 +201,7 @@ class Linear : public Baseline {
     center_ = state.at("center").to(at::kDouble);
     table_ = state.at("perturbation_table").to(at::kDouble);
     embedded_ = state.at("embedded").to(at::kBool).contiguous();
-    const auto genes = control_mean_.size(0);
+    const auto genes = controls_.genes();
     if (gene_embedding_.dim() != 2 || gene_embedding_.size(0) != genes || k_.dim() != 2 ||
         k_.size(0) != gene_embedding_.size(1) || k_.size(1) != k_.size(0) || center_.size(0) != genes ||
         table_.dim() != 2 || table_.size(1) != k_.size(0) || embedded_.size(0) != table_.size(0))

@@ -53,7 +53,8 @@ at::Tensor group_weights(const std::vector<std::int64_t>& condition, const std::
 at::Tensor gears_loss(const at::Tensor& pred, const at::Tensor& target, const at::Tensor& control_mean,
                       const at::Tensor& weight, const at::Tensor& logvar, const GearsConfig& config) {
   if (pred.sizes() != target.sizes() || pred.sizes() != weight.sizes() || pred.dim() != 2 ||
-      control_mean.dim() != 1 || control_mean.size(0) != pred.size(1))
+      !(control_mean.dim() == 1 || (control_mean.dim() == 2 && control_mean.size(0) == pred.size(0))) ||
+      control_mean.size(-1) != pred.size(1))
     throw sdk::Error("loss inputs disagree in shape (prediction " + std::to_string(pred.dim()) +
                      "-d, target, weights and control mean must all cover the same [B, G])");
   const at::Tensor diff = pred - target;
@@ -62,7 +63,7 @@ at::Tensor gears_loss(const at::Tensor& pred, const at::Tensor& target, const at
   if (logvar.defined()) error = error * (1.0 + config.uncertainty_reg * at::exp(-logvar));
   at::Tensor total = (weight * error).sum();
   if (config.direction_lambda > 0) {
-    const at::Tensor c = control_mean.unsqueeze(0);
+    const at::Tensor c = control_mean.dim() == 1 ? control_mean.unsqueeze(0) : control_mean;
     at::Tensor observed, predicted;
     if (config.direction == DirectionMode::reference) {
       observed = at::sign(target - c);

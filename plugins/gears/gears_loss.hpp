@@ -22,7 +22,8 @@ namespace trellis::gears {
 at::Tensor group_weights(const std::vector<std::int64_t>& condition, const std::vector<at::Tensor>& retained);
 
 /// sum(weight * (|pred - y|^(2 + gamma) + lambda * (s(y - c) - s(pred - c))^2))
-/// with `c` the control mean `[G]` and `s` = sign (reference) or tanh(k *)
+/// with `c` the control mean, `[G]` or one row per batch row `[B, G]` (each
+/// row's context), and `s` = sign (reference) or tanh(k *)
 /// (smooth). With `logvar` defined (the uncertainty head) the error term is
 /// GEARS' |pred - y|^(2+gamma) * (1 + reg * exp(-logvar)).
 at::Tensor gears_loss(const at::Tensor& pred, const at::Tensor& target, const at::Tensor& control_mean,

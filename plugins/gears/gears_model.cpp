@@ -179,10 +179,17 @@ class Gears : public sdk::NeuralPredictor, public sdk::Traceable {
     go_ = normalised(context.graph(c_.go_graph), "go_graph", universe_);
     coexpression_ = normalised(context.graph(c_.coexpression_graph), "coexpression_graph",
                                universe_);
-    control_ = sdk::control_mean(context);
-    if (control_.dim() != 1 || control_.size(0) != genes_)
+    // Each context's control mean, one row per screen condition, for the
+    // direction term of the loss (GEARS' reference has one context).
+    const sdk::ControlMeans controls(context);
+    if (controls.genes() != genes_)
       throw Error("the control mean must cover the " + std::to_string(genes_) + " measured genes");
-    control_ = control_.to(at::kFloat).contiguous();
+    std::vector<at::Tensor> control_rows;
+    if (context.screen)
+      for (const sdk::Condition& c : context.screen->conditions) control_rows.push_back(controls.of(c.context));
+    else
+      control_rows.push_back(controls.of(""));
+    control_of_condition_ = at::stack(control_rows).to(at::kFloat).contiguous();
     build_masks(context);
     if (!c_.perturbation_features.empty()) {
       const at::Tensor& f = context.feature(c_.perturbation_features);
@@ -359,7 +366,10 @@ class Gears : public sdk::NeuralPredictor, public sdk::Traceable {
       retained.push_back(found == masks_.end() ? all_genes_ : found->second);
     }
     const at::Tensor weight = group_weights(batch.condition, retained);
-    return gears_loss(predicted, batch.target, control_, weight, logvar, c_);
+    const at::Tensor control = control_of_condition_.size(0) == 1
+                                   ? control_of_condition_[0]
+                                   : control_of_condition_.index_select(0, at::tensor(batch.condition, at::kLong));
+    return gears_loss(predicted, batch.target, control, weight, logvar, c_);
   }
 
  private:
@@ -382,9 +392,8 @@ class Gears : public sdk::NeuralPredictor, public sdk::Traceable {
     all_genes_ = at::ones({genes_}, at::kFloat);
     masks_.clear();
     if (!context.screen) return;
-    const std::int64_t control = context.screen->control_index();
     for (std::int64_t c : context.train_conditions) {
-      if (c == control) continue;
+      if (context.screen->conditions.at(static_cast<std::size_t>(c)).is_control()) continue;
       const at::Tensor mean = sdk::condition_mean(context, c);
       masks_[c] = (mean != 0).to(at::kFloat).contiguous();
     }
@@ -431,7 +440,7 @@ class Gears : public sdk::NeuralPredictor, public sdk::Traceable {
   std::int64_t universe_ = 0, genes_ = 0;
   at::Tensor measured_;
   Propagation go_, coexpression_;
-  at::Tensor control_;
+  at::Tensor control_of_condition_;  ///< [screen conditions, G] its context's control mean
   std::map<std::int64_t, at::Tensor> masks_;
   at::Tensor all_genes_;
 

@@ -1,10 +1,12 @@
 #include "trellis/sdk/data.hpp"
 
+#include <algorithm>
 #include <cctype>
 
 #include <ATen/ATen.h>
 
 #include "trellis/sdk/error.hpp"
+#include "trellis/sdk/suggest.hpp"
 
 namespace trellis::sdk {
 
@@ -92,9 +94,34 @@ at::Tensor Screen::mean_of(std::int64_t condition) const {
 }
 
 std::int64_t Screen::control_index() const {
+  const std::vector<std::string> all = contexts();
+  if (all.size() > 1)
+    throw Error("the screen has " + std::to_string(all.size()) + " contexts (" + join_first(all, 5) +
+                "), each with its own control; this part does not handle contexts yet, so remove [data] context "
+                "or choose a context-aware component");
   for (std::size_t i = 0; i < conditions.size(); ++i)
     if (conditions[i].is_control()) return static_cast<std::int64_t>(i);
   throw Error("the screen has no control cells");
+}
+
+std::int64_t Screen::control_index(const std::string& context) const {
+  for (std::size_t i = 0; i < conditions.size(); ++i)
+    if (conditions[i].is_control() && conditions[i].context == context) return static_cast<std::int64_t>(i);
+  if (context.empty()) throw Error("the screen has no control cells");
+  throw Error("context '" + context + "' has no control cells; every context needs its own controls (contexts with "
+              "controls: " + join_first(contexts(), 5) + ")");
+}
+
+std::int64_t Screen::control_of(std::int64_t condition) const {
+  return control_index(conditions.at(static_cast<std::size_t>(condition)).context);
+}
+
+std::vector<std::string> Screen::contexts() const {
+  std::vector<std::string> out;
+  for (const Condition& c : conditions)
+    if (std::find(out.begin(), out.end(), c.context) == out.end()) out.push_back(c.context);
+  if (out.empty()) out.emplace_back();
+  return out;
 }
 
 std::optional<std::int64_t> Screen::find_condition(const std::string& name) const {

@@ -58,7 +58,7 @@ static void adopt_learners(NeuralPredictor& model, const FitContext& context) {
 }
 
 void NeuralPredictor::fit(FitContext& context) {
-  control_mean_ = sdk::control_mean(context);
+  controls_ = ControlMeans(context);
   prepare_fit(context);
   adopt_learners(*this, context);
   if (!context.trainer) throw Error("no training loop was provided to fit a neural predictor");
@@ -84,13 +84,13 @@ void NeuralPredictor::adopt(const std::string& name, const std::shared_ptr<torch
 }
 
 at::Tensor NeuralPredictor::predict(const std::vector<Condition>& conditions) {
-  if (!control_mean_.defined()) throw Error("predict() called before fit()");
+  if (controls_.empty()) throw Error("predict() called before fit()");
   std::vector<const Condition*> rows;
   rows.reserve(conditions.size());
   for (const auto& c : conditions) rows.push_back(&c);
   Batch batch = perturbation_batch(rows);
   const auto n = static_cast<std::int64_t>(conditions.size());
-  batch.control = control_mean_.unsqueeze(0).expand({n, control_mean_.size(0)}).contiguous();
+  batch.control = controls_.rows(conditions).contiguous();
   batch.condition.assign(conditions.size(), -1);
   const bool was_training = is_training();
   eval();
@@ -100,9 +100,9 @@ at::Tensor NeuralPredictor::predict(const std::vector<Condition>& conditions) {
     out = forward(batch);
   }
   train(was_training);
-  if (out.dim() != 2 || out.size(0) != n || out.size(1) != control_mean_.size(0))
+  if (out.dim() != 2 || out.size(0) != n || out.size(1) != controls_.genes())
     throw Error("forward() returned shape " + std::to_string(out.dim()) + "-d, expected [" + std::to_string(n) +
-                ", " + std::to_string(control_mean_.size(0)) + "]");
+                ", " + std::to_string(controls_.genes()) + "]");
   return out.detach();
 }
 
@@ -120,7 +120,7 @@ void NeuralPredictor::save(const std::string& file) const {
 }
 
 void NeuralPredictor::load(const std::string& file, FitContext& context) {
-  control_mean_ = sdk::control_mean(context);
+  controls_ = ControlMeans(context);
   prepare_load(context);
   adopt_learners(*this, context);
   torch::serialize::InputArchive archive;

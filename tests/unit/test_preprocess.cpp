@@ -449,15 +449,15 @@ TEST_CASE("preprocess normalises counts, selects genes and caches by key", "[pre
   CHECK(loaded->de.skipped == p.de.skipped);
 
   // Another option or another input: another key, so the cache is stale.
-  CHECK(preprocess_key(raw, s.cell_condition, names, 0, options) == p.key);
+  CHECK(preprocess_key(raw, s.cell_condition, names, std::vector<std::int64_t>(names.size(), 0), options) == p.key);
   PreprocessOptions other = options;
   other.n_top_genes = 21;
-  const auto other_key = preprocess_key(raw, s.cell_condition, names, 0, other);
+  const auto other_key = preprocess_key(raw, s.cell_condition, names, std::vector<std::int64_t>(names.size(), 0), other);
   CHECK(other_key != p.key);
   CHECK_FALSE(load_preprocessed(dir.path() / "run", other_key).has_value());
   CsrMatrix changed = raw;
   changed.values[0] += 1;
-  CHECK(preprocess_key(changed, s.cell_condition, names, 0, options) != p.key);
+  CHECK(preprocess_key(changed, s.cell_condition, names, std::vector<std::int64_t>(names.size(), 0), options) != p.key);
   CHECK_FALSE(load_preprocessed(dir.path() / "missing", p.key).has_value());
 
   const auto not_a_dir = dir.write("plain_file", "x");
@@ -516,7 +516,7 @@ TEST_CASE("preprocessing timing at 100k cells x 5k genes", "[.perf]") {
   const auto tk0 = clock::now();
   PreprocessOptions options;
   options.n_top_genes = 2000;
-  const auto key = preprocess_key(s.X, s.cell_condition, names, 0, options);
+  const auto key = preprocess_key(s.X, s.cell_condition, names, std::vector<std::int64_t>(names.size(), 0), options);
   const auto tk1 = clock::now();
   CHECK(looks_like_counts(s.X));
   const auto tc = clock::now();

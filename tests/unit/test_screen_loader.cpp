@@ -236,3 +236,48 @@ TEST_CASE("Papalexi 2021: guide assignment turns raw counts into a knockout scre
   REQUIRE_THROWS_WITH(data::load_screen(data::parse_data_config(c), *host),
                       Contains("[data.guides]: unknown option 'min_cont'. Did you mean 'min_count'?"));
 }
+
+TEST_CASE("[data] context: conditions are (perturbation, context) pairs with their own controls", "[loader][contexts]") {
+  TRELLIS_REQUIRE_DATA(data);
+  json config = norman_config(data);
+  config["name"] = "mcfaline23";
+  config["select"] = {{"dataset", "mcfaline23"}};
+  config["perturbation_type"] = "knockdown";
+  config.erase("perturbation_type_column");
+  config["context"] = {"cell_type"};
+  const auto loaded = data::load_screen(data::parse_data_config(config), *host_with_readers());
+  const auto& s = loaded.data->screen;
+  // 3 glioma lines x (control + 9 knockdowns), counted with anndata.
+  CHECK(s.conditions.size() == 30);
+  CHECK(s.contexts().size() == 3);
+  const auto sgk1 = s.find_condition("SGK1@T98G");
+  REQUIRE(sgk1);
+  CHECK(s.conditions[static_cast<std::size_t>(*sgk1)].context == "T98G");
+  CHECK(s.conditions[static_cast<std::size_t>(*sgk1)].genes == std::vector<std::string>{"SGK1"});
+  CHECK(s.cells_of(*sgk1).size(0) == 100);
+  const std::int64_t control = s.control_of(*sgk1);
+  CHECK(s.conditions[static_cast<std::size_t>(control)].name == "control@T98G");
+  CHECK(s.cells_of(control).size(0) == 100);
+  const auto& pre = loaded.preprocessed;
+  CHECK(pre.control_for(*sgk1) == control);
+  CHECK(pre.de.tested(*sgk1));
+  CHECK_FALSE(pre.de.tested(control));
+}
+
+TEST_CASE("[data] context failures name the context or the cells", "[loader][contexts]") {
+  trellis::test::TempDir dir;
+  auto ad = tiny_counts({"ctrl", "ctrl", "G1+ctrl", "G1+ctrl", "G1+ctrl", "G1+ctrl"});
+  ad.obs.set("line", trellis::sdk::Column::categorical_from({"A", "A", "A", "A", "B", "B"}));
+  REQUIRE_THROWS_WITH(load_fixture(ad, dir, {{"context", {"line"}}}),
+                      Contains("contexts without control cells (label 'ctrl'): B. Each context's changes are taken "
+                               "against its own controls"));
+  REQUIRE_THROWS_WITH(load_fixture(ad, dir, {{"context", {"cell_line"}}}), Contains("cell_line") && Contains("[data] context"));
+  // Two columns make one context; cells without a value are excluded.
+  ad.obs.set("line", trellis::sdk::Column::categorical_from({"A", "A", "A", "A", "A", ""}));
+  ad.obs.set("dose", trellis::sdk::Column::categorical_from({"1", "1", "1", "1", "1", "1"}));
+  const auto loaded = load_fixture(ad, dir, {{"context", {"line", "dose"}}});
+  CHECK(loaded.data->screen.contexts() == std::vector<std::string>{"A/1"});
+  CHECK(loaded.data->screen.find_condition("G1+ctrl@A/1"));
+  CHECK(loaded.report.excluded ==
+        std::vector<std::pair<std::string, std::int64_t>>{{"no value in a [data] context column", 1}});
+}

@@ -494,3 +494,69 @@ TEST_CASE("additive and linear baselines fit Norman19 in well under a few second
     }
   }
 }
+
+TEST_CASE("baselines with cell contexts: each context's control, mean and singles", "[baselines][contexts]") {
+  // test::two_context_screen: ctrl@A [2,0,1], P@A [3,1,2]; ctrl@B [1,2,1],
+  // P@B [2,3,2], G0@B [0,5,2] (changes [1,1,1], [1,1,1], [-1,3,1]).
+  const auto host = baselines_host();
+  const sdk::GeneTable genes = test::tiny_genes();
+  const sdk::Screen screen = test::two_context_screen(genes);
+  sdk::FitContext context;
+  context.genes = &genes;
+  context.screen = &screen;
+  context.train_conditions = {1, 3, 4};
+  const auto& c = screen.conditions;
+  auto rows = [](std::vector<float> v) { return at::tensor(v).view({-1, 3}); };
+
+  auto no_change = make(*host, "no_change");
+  no_change->fit(context);
+  CHECK(at::allclose(no_change->predict({c[1], c[4]}), rows({2, 0, 1, 1, 2, 1})));
+  // mean: A's control + [1,1,1]; B's control + ([1,1,1] + [-1,3,1]) / 2.
+  auto mean = make(*host, "mean");
+  mean->fit(context);
+  CHECK(at::allclose(mean->predict({c[1], c[4]}), rows({3, 1, 2, 1, 4, 2})));
+  auto perturbed_mean = make(*host, "perturbed_mean");  // two cells each: the same here
+  perturbed_mean->fit(context);
+  CHECK(at::allclose(perturbed_mean->predict({c[1], c[4]}), rows({3, 1, 2, 1, 4, 2})));
+
+  // P@A held out (covariate transfer): A has no training perturbation, so
+  // mean borrows the mean change over all contexts, [0,2,1]; additive
+  // borrows P's change in B, [1,1,1], and G0's, [-1,3,1].
+  context.train_conditions = {3, 4};
+  mean->fit(context);
+  CHECK(at::allclose(mean->predict({c[1]}), rows({2, 2, 2})));
+  auto additive = make(*host, "additive");
+  additive->fit(context);
+  sdk::Condition combo_a{"G0+P@A", {"G0", "P"}, {0, 3}, sdk::PerturbationType::knockdown, "A"};
+  sdk::Condition combo_b{"G0+P@B", {"G0", "P"}, {0, 3}, sdk::PerturbationType::knockdown, "B"};
+  CHECK(at::allclose(additive->predict({c[1], combo_a, combo_b}), rows({3, 1, 2, 2, 4, 3, 1, 6, 3})));
+
+  // linear: K is shared, so the same perturbation differs between contexts
+  // by the difference of their controls, [1,-2,0].
+  auto linear = make(*host, "linear", json{{"dimension", 1}});
+  context.train_conditions = {1, 3, 4};
+  linear->fit(context);
+  const at::Tensor both = linear->predict({c[1], c[3]});
+  CHECK(at::allclose(both[0] - both[1], at::tensor({1.f, -2.f, 0.f}), 1e-5, 1e-5));
+
+  // Sampling draws the control cells of the condition's own context.
+  const auto cells = mean->sample({c[4]}, 2, 7);
+  const at::Tensor unshifted = cells[0] - at::tensor({0.f, 2.f, 1.f});  // minus B's mean change
+  for (std::int64_t r = 0; r < 2; ++r) {
+    const auto v = unshifted[r];
+    const bool b_control = at::allclose(v, at::tensor({0.f, 2.f, 2.f})) || at::allclose(v, at::tensor({2.f, 2.f, 0.f}));
+    CHECK(b_control);
+  }
+
+  // Saved and loaded with their contexts.
+  test::TempDir dir;
+  const std::string file = (dir.path() / "additive.pt").string();
+  context.train_conditions = {3, 4};
+  additive->fit(context);
+  additive->save(file);
+  auto loaded = make(*host, "additive");
+  loaded->load(file, context);
+  CHECK(at::equal(loaded->predict({c[1], combo_a}), additive->predict({c[1], combo_a})));
+  sdk::Condition elsewhere{"P@C", {"P"}, {3}, sdk::PerturbationType::knockdown, "C"};
+  REQUIRE_THROWS_WITH(loaded->predict({elsewhere}), Contains("context 'C' is not one the model was fitted on (A, B)"));
+}

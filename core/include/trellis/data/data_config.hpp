@@ -25,6 +25,7 @@ struct DataConfig {
   std::string perturbation_type_column;           ///< per-cell type from this obs column instead
   std::map<std::string, std::vector<std::string>> select;  ///< obs column -> accepted values
   std::vector<std::string> covariates;            ///< obs columns kept per cell
+  std::vector<std::string> context;               ///< obs columns whose values make a cell's context
   std::string values = "auto";                    ///< counts, log_normalised or auto (detected)
   std::string unknown_genes = "error";            ///< error, drop or keep
   std::int64_t hvg = 0;                           ///< 0 = keep all measured genes

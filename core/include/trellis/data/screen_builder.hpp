@@ -27,7 +27,11 @@ struct CellCondition {
   std::string label;                 ///< as spelled in the dataset (GEARS style keeps "A+ctrl")
   std::vector<std::string> genes;    ///< sorted; empty for control
   sdk::PerturbationType type = sdk::PerturbationType::unknown;
+  std::string context;               ///< "" without [data] context; the condition is named label@context
 };
+
+/// The condition name of a cell: its label, or label@context with a context.
+std::string condition_name(const CellCondition& cell);
 
 /// Builds the screen. `expression` is cells x measured genes on the model
 /// scale, its columns in the order of `genes.measured()`; its buffers move

@@ -32,6 +32,12 @@ struct DifferentialExpression {
 DifferentialExpression differential_expression(const sdk::CsrMatrix& X,
                                                const std::vector<std::int64_t>& cell_condition,
                                                std::int64_t n_conditions, std::int64_t control);
+/// The same with one control per condition: condition c is tested against
+/// condition `control_of[c]` (its context's control); a condition that is
+/// its own control is not tested.
+DifferentialExpression differential_expression(const sdk::CsrMatrix& X,
+                                               const std::vector<std::int64_t>& cell_condition,
+                                               std::int64_t n_conditions, const std::vector<std::int64_t>& control_of);
 
 /// Welch's t for one gene from summary statistics (variances with ddof=1).
 double welch_t(double mean_g, double var_g, double n_g, double mean_c, double var_c, double n_c);

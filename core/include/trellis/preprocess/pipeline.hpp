@@ -32,13 +32,20 @@ struct PreprocessOptions {
 struct Preprocessed {
   std::string key;                           ///< hash of inputs and options (cache key)
   std::vector<std::string> condition_names;  ///< rows of `pseudobulk.means`
-  std::int64_t control = -1;
+  std::int64_t control = -1;                 ///< the first condition's control (the only one without contexts)
+  std::vector<std::int64_t> control_of;      ///< per condition: the control of its context
   std::vector<std::int64_t> genes;           ///< kept columns of the input, ascending
   std::vector<std::int64_t> hvg;             ///< = genes when HVG selection ran, else empty
   bool normalised = false;                   ///< the input was counts and was normalised here
   Pseudobulk pseudobulk;
-  std::vector<float> control_mean;
+  std::vector<float> control_mean;           ///< pseudobulk of `control`
   DifferentialExpression de;
+
+  /// The control of condition `c`'s context (`control` when `c` is out of range).
+  std::int64_t control_for(std::int64_t c) const {
+    return c >= 0 && c < static_cast<std::int64_t>(control_of.size()) ? control_of[static_cast<std::size_t>(c)]
+                                                                       : control;
+  }
 };
 
 /// Order-sensitive 64-bit hash for cache keys (not cryptographic; stable
@@ -61,10 +68,10 @@ class Hasher {
 };
 
 /// Cache key of a preprocessing run: the raw matrix, the cell conditions,
-/// the condition names, the control and the options.
+/// the condition names, each condition's control and the options.
 std::string preprocess_key(const sdk::CsrMatrix& X, const std::vector<std::int64_t>& cell_condition,
-                           const std::vector<std::string>& condition_names, std::int64_t control,
-                           const PreprocessOptions& options);
+                           const std::vector<std::string>& condition_names,
+                           const std::vector<std::int64_t>& control_of, const PreprocessOptions& options);
 
 /// Runs the step: `X` is normalised in place when it holds counts
 /// (check_counts first when declared as counts), reduced to the kept genes,
@@ -74,6 +81,12 @@ std::string preprocess_key(const sdk::CsrMatrix& X, const std::vector<std::int64
 /// check's message.
 Preprocessed preprocess(sdk::CsrMatrix& X, const std::vector<std::int64_t>& cell_condition,
                         const std::vector<std::string>& condition_names, std::int64_t control,
+                        const PreprocessOptions& options, const std::vector<std::string>& cell_names = {},
+                        const std::vector<std::string>& gene_names = {});
+/// The same with one control per condition (`control_of[c]`: the control
+/// of condition c's context); DE tests each condition against it.
+Preprocessed preprocess(sdk::CsrMatrix& X, const std::vector<std::int64_t>& cell_condition,
+                        const std::vector<std::string>& condition_names, const std::vector<std::int64_t>& control_of,
                         const PreprocessOptions& options, const std::vector<std::string>& cell_names = {},
                         const std::vector<std::string>& gene_names = {});
 

@@ -74,6 +74,17 @@ sdk::Split combo_seen_split(const std::vector<sdk::Condition>& conditions, std::
 sdk::Split doubles_split(const std::vector<sdk::Condition>& conditions, std::uint64_t seed,
                          double test_fraction = 0.5, double val_fraction = 0.0);
 
+/// `transfer` (PerturBench's covariate transfer): of the conditions whose
+/// perturbation (gene set) is measured in two or more cell contexts, a
+/// test_fraction (at least one) is held out as test and val_fraction of the
+/// rest as validation, drawn in a seeded order; a condition is skipped when
+/// holding it out would leave its perturbation with no training context or
+/// its context with no training perturbation, so every held-out perturbation
+/// trains in another context. Subgroups `transfer_single` and
+/// `transfer_combo`. Throws when the conditions have fewer than two contexts
+/// or no perturbation is measured in two.
+sdk::Split transfer_split(const std::vector<sdk::Condition>& conditions, std::uint64_t seed,
+                          double test_fraction = 0.3, double val_fraction = 0.0);
 /// `custom`: train / val / test lists read from a TOML file (read_split),
 /// validated against the conditions; subgroups from the file, or computed
 /// from the training genes when the file has none.

@@ -3,13 +3,16 @@
 // of a split only, as the predictor's batch mode asks.
 
 #include <cstdint>
+#include <map>
 #include <random>
+#include <string>
 #include <vector>
 
 #include <ATen/core/Tensor.h>
 
 #include "trellis/sdk/data.hpp"
 #include "trellis/sdk/predictor.hpp"
+#include "trellis/train/residual_target.hpp"
 
 namespace trellis::core::train {
 
@@ -19,10 +22,11 @@ namespace trellis::core::train {
 /// - cell_pairs: every cell of each training condition is a row (at most
 ///   `max_cells_per_condition` per epoch, sampled without replacement, when
 ///   that is positive); target = the cell's expression, control = the
-///   expression of a control cell drawn uniformly per row.
+///   expression of a control cell of the same context drawn uniformly per
+///   row.
 /// - condition_means: one row per training condition; target = its
 ///   pseudobulk (context.condition_means, else computed from the screen),
-///   control = the control mean.
+///   control = its context's control mean (sdk::ControlMeans).
 /// - items: `items` indices (genes, modules, ... as the predictor defines
 ///   them) in Batch::items; no expression is read.
 ///
@@ -32,9 +36,9 @@ class BatchSource {
  public:
   /// `context` must outlive the source. Throws sdk::Error when there are no
   /// training conditions or (cell_pairs) no control cells.
-  /// `control_shift` ([G], optional) is added to every paired control cell.
+  /// `control_shift` is added to the paired control cells of each context.
   BatchSource(const sdk::FitContext& context, sdk::BatchMode mode, std::int64_t batch_size,
-              std::int64_t max_cells_per_condition, std::int64_t items = 0, at::Tensor control_shift = {});
+              std::int64_t max_cells_per_condition, std::int64_t items = 0, const ControlShift& control_shift = {});
 
   /// Draws the next epoch's rows and control cells.
   void plan_epoch(std::mt19937_64& rng);
@@ -59,11 +63,12 @@ class BatchSource {
   std::int64_t genes_;
   std::vector<std::int64_t> conditions_;                 // training conditions
   std::vector<std::vector<std::int64_t>> cells_;         // cells of each training condition
-  std::vector<std::int64_t> control_cells_;
+  std::vector<std::size_t> slot_context_;                // context (index into screen.contexts()) of each
+  std::vector<std::vector<std::int64_t>> control_cells_;  // control cells of each context
   at::Tensor means_;                                     // condition_means: [conditions_, G]
-  at::Tensor control_mean_;                              // [G]
+  std::vector<at::Tensor> control_mean_of_context_;      // [G] each
   std::int64_t items_ = 0;                               // BatchMode::items
-  at::Tensor control_shift_;                             // [G] float, or undefined
+  std::vector<at::Tensor> shift_of_context_;             // [G] float, or undefined
   // The current epoch, one entry per row.
   std::vector<std::int64_t> row_condition_;              // index into conditions_ (items: the item)
   std::vector<std::int64_t> row_cell_;

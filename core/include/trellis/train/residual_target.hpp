@@ -8,6 +8,7 @@
 //                                perturbation apart from the average perturbed cell (Systema)
 //   "expression"                 zero: expression itself
 
+#include <map>
 #include <string>
 
 #include <ATen/core/Tensor.h>
@@ -19,6 +20,10 @@ struct FitContext;
 
 namespace trellis::core::train {
 
+/// Per context, `[G]` added to each paired control cell of that context;
+/// contexts without an entry are not shifted.
+using ControlShift = std::map<std::string, at::Tensor>;
+
 enum class Target { expression, delta_from_control, delta_from_perturbed_mean };
 
 /// Reads and removes `target` from a [train] table (default
@@ -27,10 +32,12 @@ Target take_target(nlohmann::json& train_table);
 
 std::string target_name(Target target);
 
-/// Sets `context.control_mean` to the target's reference and returns the
-/// shift (reference - control mean) to add to each paired control cell;
-/// undefined for delta_from_control (nothing changes). The perturbed mean is
-/// sdk::perturbed_mean of the context's own training conditions.
-at::Tensor apply_target(Target target, sdk::FitContext& context);
+/// Sets each cell context's control mean (`context.control_means`, and
+/// `context.control_mean` for a screen without contexts) to the target's
+/// reference and returns, per context, the shift (reference - control mean)
+/// to add to its paired control cells; empty for delta_from_control
+/// (nothing changes). The perturbed mean of a context is its control plus
+/// sdk::perturbed_delta of the fit's training conditions in it.
+ControlShift apply_target(Target target, sdk::FitContext& context);
 
 }  // namespace trellis::core::train

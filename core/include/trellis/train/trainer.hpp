@@ -14,6 +14,7 @@
 
 #include "trellis/sdk/metric.hpp"
 #include "trellis/sdk/predictor.hpp"
+#include "trellis/train/residual_target.hpp"
 
 namespace trellis::core::train {
 
@@ -68,10 +69,10 @@ struct TrainerOptions {
   std::function<double(sdk::NeuralPredictor&)> validate;
   sdk::Direction direction = sdk::Direction::lower_is_better;
   bool progress_bar = false;             ///< a live bar (TTY) instead of periodic log lines
-  /// [G] added to every paired control cell (cell_pairs batches), so they
-  /// centre on the residual target's reference (residual_target.hpp);
-  /// undefined: none.
-  at::Tensor control_shift;
+  /// Per context, [G] added to every paired control cell (cell_pairs
+  /// batches), so they centre on the residual target's reference
+  /// (residual_target.hpp); empty: none.
+  ControlShift control_shift;
 };
 
 /// What happened in one stage.

@@ -77,6 +77,11 @@ struct TRELLIS_SDK_API Condition {
   std::vector<std::string> genes;           ///< perturbed gene symbols; empty for control
   std::vector<std::int64_t> gene_indices;   ///< their universe indices
   PerturbationType type = PerturbationType::unknown;
+  /// The cell context the condition was measured in: the values of the
+  /// `[data] context` columns joined by "/", e.g. "T98G". Empty when the
+  /// screen has no contexts. A condition is the pair (perturbed genes,
+  /// context), and its changes are taken against its own context's control.
+  std::string context;
 
   bool is_control() const { return genes.empty(); }
 };
@@ -103,8 +108,18 @@ struct TRELLIS_SDK_API Screen {
   at::Tensor cells_of(std::int64_t condition) const;
   /// Mean expression [genes] over a condition's cells (pseudobulk).
   at::Tensor mean_of(std::int64_t condition) const;
-  /// Index of the control condition; throws trellis::sdk::Error when absent.
+  /// Index of the only control condition. Throws trellis::sdk::Error when
+  /// there is none, or when the screen has several contexts (each has its
+  /// own control: use control_of() or control_index(context)).
   std::int64_t control_index() const;
+  /// Index of the control condition of `context`; throws trellis::sdk::Error
+  /// naming the context when it has none.
+  std::int64_t control_index(const std::string& context) const;
+  /// Index of the control condition of `condition`'s context.
+  std::int64_t control_of(std::int64_t condition) const;
+  /// The distinct contexts in order of first appearance; {""} for a screen
+  /// without contexts.
+  std::vector<std::string> contexts() const;
   /// Index of a condition by name, or nullopt.
   std::optional<std::int64_t> find_condition(const std::string& name) const;
 };

@@ -13,6 +13,7 @@
 
 #include "trellis/sdk/data.hpp"
 #include "trellis/sdk/export.hpp"
+#include "trellis/sdk/fit_support.hpp"
 #include "trellis/sdk/kind.hpp"
 #include "trellis/sdk/graph.hpp"
 #include "trellis/sdk/gsl.hpp"
@@ -102,6 +103,10 @@ struct TRELLIS_SDK_API FitContext {
   /// [conditions, G_measured] pseudobulk, rows as screen->conditions.
   at::Tensor condition_means;
   at::Tensor control_mean;  ///< [G_measured]
+  /// Per cell context, `[G_measured]`: set by the host only when it replaces
+  /// the controls (residual training targets); sdk::control_mean(context,
+  /// cell_context) and sdk::ControlMeans read it before the screen.
+  std::map<std::string, at::Tensor> control_means;
   std::map<std::string, at::Tensor> features;
   std::map<std::string, Graph> graphs;
   std::shared_ptr<StructureLearner> structure_learner;  ///< the learner of [model.gsl]; null when none
@@ -199,7 +204,8 @@ class TRELLIS_SDK_API NeuralPredictor : public Predictor, public torch::nn::Modu
   /// one somewhere in this model (used by the host for structure learners).
   void adopt(const std::string& name, const std::shared_ptr<torch::nn::Module>& module);
   /// Runs forward() in eval mode without gradients on one row per
-  /// condition, with the control mean as each row's control.
+  /// condition, with the control mean of the condition's context as the
+  /// row's control.
   at::Tensor predict(const std::vector<Condition>& conditions) override;
   /// Saves every parameter and buffer (torch::save format).
   void save(const std::string& file) const override;
@@ -207,8 +213,8 @@ class TRELLIS_SDK_API NeuralPredictor : public Predictor, public torch::nn::Modu
   void load(const std::string& file, FitContext& context) override;
 
  protected:
-  /// The control mean predict() uses; set by fit() and load().
-  at::Tensor control_mean_;
+  /// The control means predict() uses, by context; set by fit() and load().
+  ControlMeans controls_;
 
  private:
   std::string stage_ = "fit";
