@@ -63,12 +63,17 @@ void add_run_command(CLI::App& app, GlobalOptions& global) {
     std::vector<std::string> overrides;
     std::string out;
     bool resume = false;
+    std::int64_t profile = 0;
   };
   auto args = std::make_shared<Args>();
   run->add_option("EXPERIMENT", args->file, "Experiment config (TOML)")->required();
   run->add_option("--set", args->overrides, "Override KEY=VALUE (value parsed as TOML; repeatable)");
   run->add_option("--out", args->out, "Run directory (default: runs/<experiment name>)");
   run->add_flag("--resume", args->resume, "Continue training from the run directory's last checkpoint");
+  run->add_option("--profile", args->profile,
+                  "Profile N training steps (after 2 warm-up steps): time, FLOPs and the ratio to a matmul peak "
+                  "measured in the same run, per operation in step_profile.tsv")
+      ->check(CLI::NonNegativeNumber);
   run->callback([&global, args] {
     configure_logging(global);
     const LoadedConfig loaded = load_config(global, args->file, args->overrides);
@@ -93,6 +98,7 @@ void add_run_command(CLI::App& app, GlobalOptions& global) {
     experiment::RunOptions options;
     options.run_dir = run_dir;
     options.resume = args->resume;
+    options.profile_steps = args->profile;
     options.progress_bar = isatty(STDERR_FILENO) != 0;
     options.threads = threads;
     const auto result = experiment::run(config, host, options);

@@ -157,6 +157,8 @@ RunResult run(const toml::table& config, const plugin::PluginHost& host, const R
     topts.resume = options.resume;
     topts.seed = seed;
     topts.progress_bar = options.progress_bar;
+    topts.profile_steps = options.profile_steps;
+    topts.profile_dir = dir;
     training = {{"settings", train::to_json(topts.settings)}};
     if (stages.size() > 1)
       for (const auto& stage : stages) training["stage_settings"][stage.name] = train::to_json(topts.stage_settings.at(stage.name));

@@ -19,7 +19,9 @@
 #include "progress.hpp"
 #include "trellis/sdk/error.hpp"
 #include "trellis/train/batches.hpp"
+#include "trellis/train/step_profile.hpp"
 #include "trellis/train/trainer.hpp"
+#include "trellis/train/step_profile.hpp"
 
 namespace trellis::core::train {
 
@@ -213,6 +215,7 @@ StageReport Trainer::train_stage(sdk::NeuralPredictor& model, const StagePlan& p
   const auto patience_exhausted = [&] { return validating && s.patience > 0 && state.since_best >= s.patience; };
   Progress progress(options_.progress_bar, s.epochs, state.epoch + 1, plan.label);
   bool stopped = patience_exhausted();
+  StepProfiler profiler(options_.profile_steps);
   for (std::int64_t epoch = state.epoch + 1; epoch <= s.epochs && !stopped; ++epoch) {
     const auto epoch_start = std::chrono::steady_clock::now();
     // The schedule is a function of the epoch alone, so a resumed run
@@ -228,6 +231,8 @@ StageReport Trainer::train_stage(sdk::NeuralPredictor& model, const StagePlan& p
     std::map<std::string, double> scalar_sums;
     for (std::int64_t b = 0; b < steps; ++b) {
       sdk::Batch batch = source.batch(b);
+      const bool profiling = profiler.next();
+      if (profiling) profiler.begin();
       model.pair_batch(batch);
       optimizer->zero_grad();
       const sdk::StepOutput out = model.training_step(batch);
@@ -240,6 +245,7 @@ StageReport Trainer::train_stage(sdk::NeuralPredictor& model, const StagePlan& p
       // would reduce them across processes.
       if (s.clip_norm > 0) torch::nn::utils::clip_grad_norm_(params, s.clip_norm);
       optimizer->step();
+      if (profiling) profiler.end();
       const auto size = static_cast<double>(batch.size());
       loss_sum += value * size;
       for (const auto& [name, v] : out.scalars) scalar_sums[name] += v * size;
@@ -276,6 +282,11 @@ StageReport Trainer::train_stage(sdk::NeuralPredictor& model, const StagePlan& p
     if (stopped)
       spdlog::info("{}early stopping after epoch {}: no improvement for {} epochs (best epoch {}, score {:.5g})",
                    plan.label, epoch, s.patience, state.best_epoch, state.best_score);
+  }
+  if (profiler.active()) {
+    const std::string name = plan.stage.name == "fit" ? "step_profile.tsv" : "step_profile_" + plan.stage.name + ".tsv";
+    report_step_profile(profiler.result(), s.batch_size,
+                        (options_.profile_dir.empty() ? std::filesystem::path(".") : options_.profile_dir) / name);
   }
   if (validating && !best.empty()) restore(model, best);
   // The next stage starts from this one's final parameters: record them so

@@ -28,10 +28,15 @@ TEST_CASE("trellis run: GEARS on Norman19 for two epochs, then predict a combina
   TempDir dir;
   const fs::path out = dir.path() / "run";
   const std::string experiment = std::string(TRELLIS_SOURCE_DIR) + "/configs/experiments/gears_norman19.toml";
-  auto r = run_trellis("--threads 2 run " + experiment + " --set train.epochs=2 --out " + out.string());
+  auto r = run_trellis("--threads 2 run " + experiment + " --set train.epochs=2 --profile 3 --out " + out.string());
   INFO(r.output);
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(r.output, Contains("epoch 2/2"));
+  // --profile: three steps after two warm-up steps, against a matmul peak.
+  CHECK_THAT(r.output, Contains("profile: 3 steps of batch 32: ") && Contains("of the matmul peak"));
+  const std::string profile = read_text(out / "step_profile.tsv");
+  CHECK(profile.rfind("operation\tcalls_per_step\tself_seconds_per_step\tgflop_per_step\naten::", 0) == 0);
+  CHECK_THAT(profile, Contains("\n# steps\t3\n"));
   const auto info = nlohmann::json::parse(read_text(out / "run.json"));
   CHECK(info["predictor"] == "predictor/gears");
   CHECK(info["training"]["epochs_run"] == 2);

@@ -20,6 +20,7 @@
 #include "trellis/sdk/error.hpp"
 #include "trellis/sdk/predictor.hpp"
 #include "trellis/train/batches.hpp"
+#include "trellis/train/step_profile.hpp"
 #include "trellis/train/trainer.hpp"
 
 using namespace trellis;
@@ -861,4 +862,31 @@ TEST_CASE("[train] and [train.<stage>] tables set each stage, and an unknown sta
                     "stages: scale, fit");
   CHECK_THROWS_WITH(tr::resolve_stage_settings(model.stages(), json{{"scale", {{"epoch", 1}}}}, "predictor/x"),
                     Contains("[train.scale]") && Contains("'epoch'") && Contains("epochs"));
+}
+
+TEST_CASE("step profiler: FLOPs of dense products from their shapes, none for sparse ones", "[trainer]") {
+  tr::StepProfiler profiler(2, 1);
+  CHECK_FALSE(profiler.next());  // the warm-up step
+  const at::Tensor a = at::randn({64, 32}), b = at::randn({32, 16});
+  const at::Tensor sparse = at::sparse_coo_tensor(at::tensor({0, 1, 1, 2}, at::kLong).view({2, 2}),
+                                                  at::tensor({1.f, 2.f}), {64, 32});
+  for (int step = 0; step < 2; ++step) {
+    REQUIRE(profiler.next());
+    profiler.begin();
+    at::mm(a, b);       // 2 x 64 x 32 x 16 = 65,536 FLOPs
+    at::mm(sparse, b);  // the profiler would count it as dense: left out
+    profiler.end();
+  }
+  CHECK_FALSE(profiler.next());
+  CHECK(profiler.done());
+  const tr::StepProfile p = profiler.result();
+  CHECK(p.steps == 2);
+  CHECK(p.flops == 2 * 65536.0);
+  CHECK(p.ops.at("aten::mm").calls == 4);
+  CHECK(p.peak_flops_per_second > 1e8);
+  test::TempDir dir;
+  tr::report_step_profile(p, 32, dir.path() / "step_profile.tsv");
+  const std::string tsv = test::read_text(dir.path() / "step_profile.tsv");
+  CHECK_THAT(tsv, Contains("\n# steps\t2\n# seconds_per_step\t"));
+  CHECK_THAT(tsv, Contains("\n# gflop_per_step\t6.5536e-05\n"));
 }

@@ -17,6 +17,7 @@ struct RunOptions {
   bool resume = false;             ///< continue training from run_dir/checkpoints/last.pt
   bool progress_bar = false;       ///< a live bar (TTY) rather than periodic log lines
   int threads = 1;                 ///< recorded in run.json
+  std::int64_t profile_steps = 0;  ///< training steps to profile (run_dir/step_profile.tsv); 0: none
 };
 
 struct RunResult {

@@ -69,6 +69,11 @@ struct TrainerOptions {
   std::function<double(sdk::NeuralPredictor&)> validate;
   sdk::Direction direction = sdk::Direction::lower_is_better;
   bool progress_bar = false;             ///< a live bar (TTY) instead of periodic log lines
+  /// Profile this many training steps of each stage (after two warm-up
+  /// steps; step_profile.hpp) and write profile_dir/step_profile.tsv
+  /// (step_profile_<stage>.tsv for stages other than "fit"); 0: none.
+  std::int64_t profile_steps = 0;
+  std::filesystem::path profile_dir;
   /// Per context, [G] added to every paired control cell (cell_pairs
   /// batches), so they centre on the residual target's reference
   /// (residual_target.hpp); empty: none.
