@@ -77,10 +77,11 @@ constexpr double kBnMomentum = 0.1;
 constexpr double kBnEps = 1e-5;
 constexpr std::int64_t kEvalRows = 32;
 
-/// A graph's edges with GCN-normalised weights, fixed for the run.
+/// A graph's GCN-normalised adjacency (self loops added) as a sparse
+/// matrix [universe, universe], fixed for the run: row t holds t's
+/// incoming edges.
 struct Propagation {
-  at::Tensor source, target, weight;  // [E'] with the self loops
-  std::int64_t nodes = 0;
+  at::Tensor matrix;
 };
 
 Propagation normalised(const sdk::Graph& graph, const std::string& option, std::int64_t universe) {
@@ -92,17 +93,14 @@ Propagation normalised(const sdk::Graph& graph, const std::string& option, std::
   const at::Tensor w = graph.weight.defined() ? graph.weight.to(at::kFloat) : at::Tensor();
   auto [edges, norm] = sdk::nn::gcn_norm(graph.edge_index, w, universe, true);
   Propagation p;
-  p.source = edges[0].contiguous();
-  p.target = edges[1].contiguous();
-  p.weight = norm.to(at::kFloat).unsqueeze(1).contiguous();
-  p.nodes = universe;
+  p.matrix = at::sparse_coo_tensor(at::stack({edges[1], edges[0]}), norm.to(at::kFloat), {universe, universe})
+                 .coalesce();
   return p;
 }
 
-/// Â x with the precomputed normalisation: out[t] += w * x[s].
-at::Tensor propagate(const Propagation& p, const at::Tensor& x) {
-  return at::zeros_like(x).index_add_(0, p.target, x.index_select(0, p.source) * p.weight);
-}
+/// Â x with the precomputed normalisation: out[t] += w * x[s], as
+/// sdk::nn::propagate does it (one sparse product).
+at::Tensor propagate(const Propagation& p, const at::Tensor& x) { return at::mm(p.matrix, x); }
 
 /// nn.Embedding(max_norm=1): rescale rows whose L2 norm exceeds 1, in place.
 void renorm_rows(const at::Tensor& table) {

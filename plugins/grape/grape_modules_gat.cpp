@@ -2,7 +2,8 @@
 // follows sdk::nn::GATConv exactly (LeakyReLU scores, softmax over a
 // target's incoming edges, dropout on the coefficients in training, edge
 // weights scaling the messages, heads concatenated or averaged, bias); only
-// the bookkeeping differs, and messages are never stored per edge.
+// the bookkeeping differs, and messages are never stored per edge: the
+// aggregation and its gradients are loops over edges (edge_loops.hpp).
 #include "grape_modules_gat.hpp"
 
 #include <algorithm>
@@ -13,6 +14,7 @@
 #include <torch/csrc/autograd/custom_function.h>
 #include <torch/nn/modules/linear.h>
 
+#include "edge_loops.hpp"
 #include "trellis/sdk/nn/gat.hpp"
 #include "trellis/sdk/nn/message_passing.hpp"
 
@@ -20,22 +22,72 @@ namespace trellis::grape {
 
 namespace {
 
-// Edges per chunk: bounds the [chunk, heads, c] temporaries (64k x 1024
-// floats = 256 MB at most for the widest layer; usually far less).
-constexpr std::int64_t kChunk = 1 << 14;
+/// Edges grouped by `key` (a counting sort): start[k] .. start[k + 1] index
+/// `order`, the edges whose key is k, in their original order.
+struct Grouping {
+  std::vector<std::int64_t> start, order;
+};
+
+Grouping group_by(const at::Tensor& key, std::int64_t groups) {
+  const auto* k = key.data_ptr<std::int64_t>();
+  const std::int64_t e = key.size(0);
+  Grouping g;
+  g.start.assign(static_cast<std::size_t>(groups + 1), 0);
+  for (std::int64_t i = 0; i < e; ++i) ++g.start[static_cast<std::size_t>(k[i] + 1)];
+  std::partial_sum(g.start.begin(), g.start.end(), g.start.begin());
+  g.order.resize(static_cast<std::size_t>(e));
+  std::vector<std::int64_t> fill(g.start.begin(), g.start.end() - 1);
+  for (std::int64_t i = 0; i < e; ++i) g.order[static_cast<std::size_t>(fill[static_cast<std::size_t>(k[i])]++)] = i;
+  return g;
+}
+
+/// out[key[e], h, :] += coef[e, h] * x[other[e], h, :]: each thread owns a
+/// range of output rows, so no two threads write the same row.
+template <class T>
+void gather_add(const at::Tensor& x, const at::Tensor& coef, const at::Tensor& other, const Grouping& by_key,
+                at::Tensor& out) {
+  const std::int64_t heads = x.size(1), c = x.size(2);
+  const T* xv = x.data_ptr<T>();
+  const T* cv = coef.data_ptr<T>();
+  const auto* o = other.data_ptr<std::int64_t>();
+  T* out_v = out.data_ptr<T>();
+  run_parts(balanced_parts(by_key.start), [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t row = begin; row < end; ++row)
+      for (std::int64_t i = by_key.start[static_cast<std::size_t>(row)]; i < by_key.start[static_cast<std::size_t>(row + 1)]; ++i) {
+        const std::int64_t e = by_key.order[static_cast<std::size_t>(i)];
+        for (std::int64_t h = 0; h < heads; ++h)
+          axpy(cv[e * heads + h], xv + (o[e] * heads + h) * c, out_v + (row * heads + h) * c, c);
+      }
+  });
+}
+
+/// grad_coef[e, h] = <grad[slot[e], h, :], x[source[e], h, :]>.
+template <class T>
+void edge_dots(const at::Tensor& grad, const at::Tensor& x, const at::Tensor& slot, const at::Tensor& source,
+               at::Tensor& out) {
+  const std::int64_t heads = x.size(1), c = x.size(2);
+  const T* gv = grad.data_ptr<T>();
+  const T* xv = x.data_ptr<T>();
+  const auto* sl = slot.data_ptr<std::int64_t>();
+  const auto* sr = source.data_ptr<std::int64_t>();
+  T* o = out.data_ptr<T>();
+  run_parts(even_parts(slot.size(0)), [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t e = begin; e < end; ++e)
+      for (std::int64_t h = 0; h < heads; ++h)
+        o[e * heads + h] = dot(gv + (sl[e] * heads + h) * c, xv + (sr[e] * heads + h) * c, c);
+  });
+}
 
 class WeightedAggregate : public torch::autograd::Function<WeightedAggregate> {
  public:
   static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& x, const at::Tensor& coef,
                             const at::Tensor& source, const at::Tensor& slot, std::int64_t slots) {
-    ctx->save_for_backward({x, coef, source, slot});
+    const at::Tensor xc = x.contiguous(), cc = coef.contiguous();
+    ctx->save_for_backward({xc, cc, source, slot});
     at::Tensor out = at::zeros({slots, x.size(1), x.size(2)}, x.options());
-    const std::int64_t e = source.size(0);
-    for (std::int64_t s = 0; s < e; s += kChunk) {
-      const std::int64_t n = std::min(kChunk, e - s);
-      const at::Tensor src = source.narrow(0, s, n);
-      out.index_add_(0, slot.narrow(0, s, n), x.index_select(0, src) * coef.narrow(0, s, n).unsqueeze(-1));
-    }
+    const Grouping by_slot = group_by(slot, slots);
+    AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "weighted_aggregate",
+                               [&] { gather_add<scalar_t>(xc, cc, source, by_slot, out); });
     return out;
   }
 
@@ -43,17 +95,14 @@ class WeightedAggregate : public torch::autograd::Function<WeightedAggregate> {
                                                  torch::autograd::variable_list grads) {
     const auto saved = ctx->get_saved_variables();
     const at::Tensor &x = saved[0], &coef = saved[1], &source = saved[2], &slot = saved[3];
-    const at::Tensor grad = grads[0].contiguous();
+    const at::Tensor grad = grads[0].to(x.scalar_type()).contiguous();
     at::Tensor grad_x = at::zeros_like(x);
     at::Tensor grad_coef = at::empty_like(coef);
-    const std::int64_t e = source.size(0);
-    for (std::int64_t s = 0; s < e; s += kChunk) {
-      const std::int64_t n = std::min(kChunk, e - s);
-      const at::Tensor src = source.narrow(0, s, n);
-      const at::Tensor g = grad.index_select(0, slot.narrow(0, s, n));  // [n, heads, c]
-      grad_x.index_add_(0, src, g * coef.narrow(0, s, n).unsqueeze(-1));
-      grad_coef.narrow(0, s, n).copy_((g * x.index_select(0, src)).sum(-1));
-    }
+    const Grouping by_source = group_by(source, x.size(0));
+    AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "weighted_aggregate_backward", [&] {
+      gather_add<scalar_t>(grad, coef, slot, by_source, grad_x);
+      edge_dots<scalar_t>(grad, x, slot, source, grad_coef);
+    });
     return {grad_x, grad_coef, at::Tensor(), at::Tensor(), at::Tensor()};
   }
 };

@@ -53,9 +53,8 @@ struct LayerTable {
 LayerTable gat_layer(sdk::nn::GATConvImpl& layer, const Adjacency& adjacency, const LayerTable& input, bool training);
 
 /// out[slot[e]] += coef[e, h] * x[source[e], h, :], `[slots, heads, c]`,
-/// differentiable w.r.t. `x` [R, heads, c] and `coef` [E, heads], working
-/// through the edges in chunks so no [E, heads, c] tensor is kept for the
-/// backward pass.
+/// differentiable w.r.t. `x` [R, heads, c] and `coef` [E, heads]; no
+/// [E, heads, c] tensor is ever made.
 at::Tensor weighted_aggregate(const at::Tensor& x, const at::Tensor& coef, const at::Tensor& source,
                               const at::Tensor& slot, std::int64_t slots);
 

@@ -1,16 +1,12 @@
-// The kernels are plain loops over edges: ATen's gathers (index_select) and
-// sparse products ran at 1-2 GFLOP/s here, far below memory speed, and this
-// library is built without OpenMP (at::parallel_for would run serially), so
-// the loops split their edges over at::get_num_threads() std::threads.
+// The kernels are plain loops over edges (edge_loops.hpp).
 #include "gsl_pair_dot.hpp"
 
-#include <algorithm>
-#include <thread>
 #include <vector>
 
 #include <ATen/ATen.h>
-#include <ATen/Parallel.h>
 #include <torch/csrc/autograd/custom_function.h>
+
+#include "edge_loops.hpp"
 
 namespace trellis::grape {
 
@@ -18,36 +14,6 @@ namespace {
 
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
-
-/// Runs f(part_begin, part_end) over `bounds` (parts[i] .. parts[i + 1]), one thread per part.
-template <class F>
-void run_parts(const std::vector<std::int64_t>& bounds, const F& f) {
-  std::vector<std::thread> threads;
-  for (std::size_t p = 1; p + 1 < bounds.size(); ++p) threads.emplace_back(f, bounds[p], bounds[p + 1]);
-  if (bounds.size() > 1) f(bounds[0], bounds[1]);
-  for (auto& t : threads) t.join();
-}
-
-/// [0, n) in about equal parts, one per thread (one part when n is small).
-std::vector<std::int64_t> even_parts(std::int64_t n) {
-  const std::int64_t parts = n < 4096 ? 1 : std::max<std::int64_t>(1, at::get_num_threads());
-  std::vector<std::int64_t> bounds;
-  for (std::int64_t p = 0; p <= parts; ++p) bounds.push_back(n * p / parts);
-  return bounds;
-}
-
-template <class T>
-T dot(const T* a, const T* b, std::int64_t n) {
-  // Eight partial sums: the compiler vectorises this without -ffast-math.
-  T acc[8] = {};
-  std::int64_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    for (int j = 0; j < 8; ++j) acc[j] += a[i + j] * b[i + j];
-  T sum = 0;
-  for (; i < n; ++i) sum += a[i] * b[i];
-  for (int j = 0; j < 8; ++j) sum += acc[j];
-  return sum;
-}
 
 template <class T>
 void pair_dot_kernel(const at::Tensor& u, const at::Tensor& target, const at::Tensor& source, at::Tensor& out) {
@@ -84,7 +50,7 @@ void scatter_kernel(const at::Tensor& u, const at::Tensor& key, const at::Tensor
       const T w = gv[edge];
       const T* src = base + x[edge] * d;
       T* dst = out + k[edge] * d;
-      for (std::int64_t j = 0; j < d; ++j) dst[j] += w * src[j];
+      axpy(w, src, dst, d);
     }
   });
 }

@@ -255,6 +255,49 @@ TEST_CASE("grape: per-condition GAT equals the SDK GATConv on each condition's f
   }
 }
 
+TEST_CASE("grape: the GAT's gradients equal the SDK GATConv's", "[grape-predictor]") {
+  // The plugin aggregates messages with its own loops (edge_loops.hpp); the
+  // gradients of a weighted sum of the GAT output with respect to both GAT
+  // layers' parameters must equal those through the SDK's GATConv.
+  Tiny t;
+  auto model = make_grape(small({{"gat_heads", 3}}));
+  auto c = t.context();
+  torch::manual_seed(5);
+  model->prepare(c);
+  model->eval();
+  const sdk::Batch b = batch_of(t, {1, 2, 3, 4});
+  const sdk::Graph g = c.graphs.at("prior");
+  auto& gat1 = child<sdk::nn::GATConvImpl>(model, "relation0_gat1");
+  auto& gat2 = child<sdk::nn::GATConvImpl>(model, "relation0_gat2");
+  const at::Tensor w = g.weights_or_ones(), target = g.edge_index[1];
+  const at::Tensor x = traced(model, b, "node_input").detach();
+  const std::int64_t nodes = x.size(1);
+  const at::Tensor sum = at::zeros({nodes}).index_add(0, target, w);
+  const at::Tensor count = at::zeros({nodes}).index_add(0, target, at::ones_like(w));
+  const at::Tensor scaled = w / (sum / count.clamp_min(1)).index_select(0, target);
+  const std::vector<at::Tensor> params = {gat1.lin->weight, gat1.att_src, gat1.att_dst,
+                                          gat2.lin->weight, gat2.att_src, gat2.att_dst};
+  auto gradients = [&](const at::Tensor& loss) {
+    std::vector<at::Tensor> out;
+    for (const at::Tensor& p : torch::autograd::grad({loss}, params)) out.push_back(p.clone());
+    return out;
+  };
+  const at::Tensor gat = traced(model, b, "gat");
+  const at::Tensor weights = at::randn(gat.sizes());  // a fixed mix of the GAT outputs
+  const auto plugin = gradients((gat * weights).sum());
+  at::Tensor reference_loss = at::zeros({});
+  for (std::int64_t r = 0; r < 4; ++r) {
+    at::Tensor h = at::elu(gat1.forward(x[r], g.edge_index, scaled));
+    h = gat2.forward(h, g.edge_index, scaled).narrow(0, 0, 3);
+    reference_loss = reference_loss + (h * weights[r]).sum();
+  }
+  const auto reference = gradients(reference_loss);
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    INFO("parameter " << i);
+    CHECK(at::allclose(plugin[i], reference[i], 1e-4, 1e-5));
+  }
+}
+
 TEST_CASE("grape: the prediction loss trains the structure learner unless it is detached", "[grape-predictor]") {
   Tiny t;
   for (bool detach : {false, true}) {

