@@ -43,16 +43,20 @@ DifferentialExpression differential_expression(const sdk::CsrMatrix& X,
                                  std::vector<std::int64_t>(static_cast<std::size_t>(std::max<std::int64_t>(n_conditions, 0)), control));
 }
 
+void check_controls(const std::vector<std::int64_t>& control_of, std::int64_t n_conditions, const std::string& step) {
+  if (static_cast<std::int64_t>(control_of.size()) != n_conditions)
+    throw sdk::Error(step + " needs the control of each of the " + std::to_string(n_conditions) + " conditions, got " +
+                     std::to_string(control_of.size()));
+  for (const std::int64_t control : control_of)
+    if (control < 0 || control >= n_conditions)
+      throw sdk::Error(step + " needs a control condition; index " + std::to_string(control) + " is not one of the " +
+                       std::to_string(n_conditions) + " conditions");
+}
+
 DifferentialExpression differential_expression(const sdk::CsrMatrix& X,
                                                const std::vector<std::int64_t>& cell_condition,
                                                std::int64_t n_conditions, const std::vector<std::int64_t>& control_of) {
-  if (static_cast<std::int64_t>(control_of.size()) != n_conditions)
-    throw sdk::Error("differential expression needs the control of each of the " + std::to_string(n_conditions) +
-                     " conditions, got " + std::to_string(control_of.size()));
-  for (const std::int64_t control : control_of)
-    if (control < 0 || control >= n_conditions)
-      throw sdk::Error("differential expression needs a control condition; index " + std::to_string(control) +
-                       " is not one of the " + std::to_string(n_conditions) + " conditions");
+  check_controls(control_of, n_conditions, "differential expression");
   const auto groups = cells_by_condition(cell_condition, n_conditions, X.rows);
   // Mean and variance of each distinct control (one per context).
   struct ControlStats {

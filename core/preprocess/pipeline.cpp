@@ -119,13 +119,7 @@ Preprocessed preprocess(sdk::CsrMatrix& X, const std::vector<std::int64_t>& cell
                         const std::vector<std::string>& gene_names) {
   Preprocessed p;
   const auto n_conditions = static_cast<std::int64_t>(condition_names.size());
-  if (static_cast<std::int64_t>(control_of.size()) != n_conditions)
-    throw sdk::Error("preprocessing needs the control of each of the " + std::to_string(n_conditions) +
-                     " conditions, got " + std::to_string(control_of.size()));
-  for (const std::int64_t control : control_of)
-    if (control < 0 || control >= n_conditions)
-      throw sdk::Error("preprocessing needs a control condition; index " + std::to_string(control) +
-                       " is not one of the " + std::to_string(n_conditions) + " conditions");
+  check_controls(control_of, n_conditions, "preprocessing");
   p.key = preprocess_key(X, cell_condition, condition_names, control_of, options);
   p.condition_names = condition_names;
   p.control_of = control_of;

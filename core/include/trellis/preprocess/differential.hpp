@@ -2,6 +2,7 @@
 // Differential expression of each condition against control (GEARS's DE genes).
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "trellis/sdk/table.hpp"
@@ -39,6 +40,9 @@ DifferentialExpression differential_expression(const sdk::CsrMatrix& X,
                                                const std::vector<std::int64_t>& cell_condition,
                                                std::int64_t n_conditions, const std::vector<std::int64_t>& control_of);
 
+/// Throws trellis::sdk::Error naming `step` unless `control_of` has one
+/// control index per condition, each in [0, n_conditions).
+void check_controls(const std::vector<std::int64_t>& control_of, std::int64_t n_conditions, const std::string& step);
 /// Welch's t for one gene from summary statistics (variances with ddof=1).
 double welch_t(double mean_g, double var_g, double n_g, double mean_c, double var_c, double n_c);
 
