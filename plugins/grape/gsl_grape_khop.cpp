@@ -210,7 +210,7 @@ sdk::OptionSchema grape_khop_options() {
       .min(1);
   s.add("heads", std::int64_t{3}, "bias-free linear similarity heads per layer (cosine per head, mean over heads)")
       .min(1);
-  s.add("head_dim", std::int64_t{32},
+  s.add("head_dim", std::int64_t{0},
         "output width of each head; 0 = the layer's width (the reference). The cost of choosing pairs grows "
         "with heads x the sum of head widths (1,728 for the reference, 288 at 32)")
       .min(0);
@@ -221,7 +221,7 @@ sdk::OptionSchema grape_khop_options() {
   s.add("reg_weight", 1.0, "weight of the regulariser mean((G - prior)^2); 0 = none").min(0);
   s.add("detach", false,
         "detach the learned weights as the reference does (the prediction loss then never trains the learner)");
-  s.add("recompute_every", std::int64_t{10},
+  s.add("recompute_every", std::int64_t{1},
         "training: choose the node pairs every N-th call, reuse them in between (weights still recomputed)")
       .min(1);
   s.add("self_loops", false, "keep each node's edge to itself (it counts in the row norm either way)");

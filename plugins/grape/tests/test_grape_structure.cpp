@@ -309,7 +309,7 @@ TEST_CASE("grape_khop: graph, regulariser and gradients match a dense computatio
   for (const std::int64_t k : {0, 3}) {
     INFO("k = " << k);
     at::manual_seed(5);
-    auto gsl = make_gsl("grape_khop", json{{"hidden", {6, 5, 4}}, {"head_dim", 0}, {"recompute_every", 1}, {"k", k}, {"reg_weight", 0.5}, {"block_rows", 4}});
+    auto gsl = make_gsl("grape_khop", json{{"hidden", {6, 5, 4}}, {"k", k}, {"reg_weight", 0.5}, {"block_rows", 4}});
     CHECK(gsl->parameters().empty());  // created on the first learn()
     const sdk::GslOutput out = gsl->learn(x, prior);
     out.graph.validate();
