@@ -208,9 +208,11 @@ Evaluation evaluate(const EvaluationInput& input, const std::vector<NamedMetric>
     result.metrics.push_back(m.name);
     result.directions[m.name] = m.metric->direction();
     for (const auto& [context, rows] : rows_of_context) {
-      std::vector<sdk::MetricInput> group;
-      group.reserve(rows.size());
-      for (const std::size_t i : rows) group.push_back(inputs[i]);
+      // One context holds every input in order: no copy.
+      std::vector<sdk::MetricInput> copied;
+      if (rows_of_context.size() > 1)
+        for (const std::size_t i : rows) copied.push_back(inputs[i]);
+      const std::vector<sdk::MetricInput>& group = rows_of_context.size() > 1 ? copied : inputs;
       const std::vector<double> values =
           plugin::guarded(m.origin, "compute", [&] { return m.metric->compute_all(group); });
       if (values.size() != group.size())
