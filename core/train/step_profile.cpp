@@ -56,6 +56,10 @@ void accumulate(const std::vector<profiler::LegacyEvent>& events, std::map<std::
 
 }  // namespace
 
+StepProfiler::~StepProfiler() {
+  if (running_) profiler::disableProfilerLegacy();
+}
+
 bool StepProfiler::next() {
   if (!active() || done()) return false;
   return seen_++ >= warmup_;

@@ -21,7 +21,6 @@
 #include "trellis/train/batches.hpp"
 #include "trellis/train/step_profile.hpp"
 #include "trellis/train/trainer.hpp"
-#include "trellis/train/step_profile.hpp"
 
 namespace trellis::core::train {
 

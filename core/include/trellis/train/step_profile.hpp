@@ -35,6 +35,10 @@ class StepProfiler {
  public:
   /// Profiles `steps` steps after skipping `warmup`; 0 steps: does nothing.
   explicit StepProfiler(std::int64_t steps, std::int64_t warmup = 2) : steps_(steps), warmup_(warmup) {}
+  /// Stops the profiler if a step threw between begin() and end().
+  ~StepProfiler();
+  StepProfiler(const StepProfiler&) = delete;
+  StepProfiler& operator=(const StepProfiler&) = delete;
   /// Whether the next step is one to profile (call once per step).
   bool next();
   void begin();
