@@ -5,6 +5,7 @@
 #include <random>
 #include <set>
 
+#include "trellis/data/conditions.hpp"
 #include "trellis/sdk/error.hpp"
 #include "trellis/split/condition_sets.hpp"
 #include "trellis/split/split_io.hpp"
@@ -251,11 +252,7 @@ sdk::Split transfer_split(const std::vector<sdk::Condition>& conditions, std::ui
   const Conditions sorted = sorted_conditions(conditions, where);
   // How many contexts measure each perturbation (gene set), and how many
   // perturbations each context measures.
-  auto perturbation = [](const sdk::Condition* c) {
-    std::string key;
-    for (const auto& g : c->genes) key += (key.empty() ? "" : "+") + g;
-    return key;
-  };
+  auto perturbation = [](const sdk::Condition* c) { return data::condition_key(c->genes); };
   std::map<std::string, std::size_t> contexts_of, perturbations_in;
   for (const auto* c : sorted) {
     ++contexts_of[perturbation(c)];

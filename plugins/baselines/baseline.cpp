@@ -20,22 +20,10 @@ const sdk::Screen& screen_of(const sdk::FitContext& context) {
   return *context.screen;
 }
 
-sdk::ControlMeans control_means_of(const sdk::FitContext& context) {
-  screen_of(context);
-  std::map<std::string, at::Tensor> means;
-  const sdk::ControlMeans controls(context);
-  for (const auto& [name, mean] : controls.by_context()) {
-    if (mean.dim() != 1)
-      throw Error("the control mean must be a vector [genes], got " + std::to_string(mean.dim()) + " dimensions");
-    means[name] = mean.to(at::kFloat).contiguous();
-  }
-  return sdk::ControlMeans(std::move(means));
-}
-
 sdk::ControlMeans Baseline::begin_fit(const sdk::FitContext& context) {
   controls_ = sdk::ControlMeans();
-  screen_ = context.screen;
-  return control_means_of(context);
+  screen_ = &screen_of(context);
+  return sdk::ControlMeans(context);
 }
 
 void Baseline::require_fitted() const {

@@ -21,9 +21,6 @@ using State = std::map<std::string, at::Tensor>;
 /// The screen of a fit; throws when absent.
 const sdk::Screen& screen_of(const sdk::FitContext& context);
 
-/// The control mean [G] of every cell context (sdk::ControlMeans), float32;
-/// throws without a screen.
-sdk::ControlMeans control_means_of(const sdk::FitContext& context);
 
 /// Base of the baselines. Subclasses fit into `control_mean_` plus their own
 /// state (state() / restore()); this class saves and loads both, and samples.

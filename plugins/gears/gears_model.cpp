@@ -46,6 +46,8 @@
 //   and batch 32 that is about 0.24 s per step on one core, and memory stays
 //   near 1 GB (tests/perf/gears_epoch.sh). Eval mode runs large batches in
 //   chunks of 32 rows; fit() keeps freed memory in the heap (see fit()).
+#include <algorithm>
+
 #include <ATen/ATen.h>
 #include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/linear.h>
@@ -177,17 +179,22 @@ class Gears : public sdk::NeuralPredictor, public sdk::Traceable {
     go_ = normalised(context.graph(c_.go_graph), "go_graph", universe_);
     coexpression_ = normalised(context.graph(c_.coexpression_graph), "coexpression_graph",
                                universe_);
-    // Each context's control mean, one row per screen condition, for the
+    // Each context's control mean and each condition's context, for the
     // direction term of the loss (GEARS' reference has one context).
     const sdk::ControlMeans controls(context);
     if (controls.genes() != genes_)
       throw Error("the control mean must cover the " + std::to_string(genes_) + " measured genes");
-    std::vector<at::Tensor> control_rows;
+    std::vector<at::Tensor> means;
+    std::vector<std::string> names;
+    for (const auto& [name, mean] : controls.by_context()) {
+      names.push_back(name);
+      means.push_back(mean);
+    }
+    context_controls_ = at::stack(means).to(at::kFloat).contiguous();
+    context_of_condition_.clear();
     if (context.screen)
-      for (const sdk::Condition& c : context.screen->conditions) control_rows.push_back(controls.of(c.context));
-    else
-      control_rows.push_back(controls.of(""));
-    control_of_condition_ = at::stack(control_rows).to(at::kFloat).contiguous();
+      for (const sdk::Condition& c : context.screen->conditions)
+        context_of_condition_.push_back(std::find(names.begin(), names.end(), c.context) - names.begin());
     build_masks(context);
     if (!c_.perturbation_features.empty()) {
       const at::Tensor& f = context.feature(c_.perturbation_features);
@@ -364,9 +371,12 @@ class Gears : public sdk::NeuralPredictor, public sdk::Traceable {
       retained.push_back(found == masks_.end() ? all_genes_ : found->second);
     }
     const at::Tensor weight = group_weights(batch.condition, retained);
-    const at::Tensor control = control_of_condition_.size(0) == 1
-                                   ? control_of_condition_[0]
-                                   : control_of_condition_.index_select(0, at::tensor(batch.condition, at::kLong));
+    at::Tensor control = context_controls_[0];
+    if (context_controls_.size(0) > 1) {
+      std::vector<std::int64_t> rows;
+      for (const std::int64_t c : batch.condition) rows.push_back(context_of_condition_.at(static_cast<std::size_t>(c)));
+      control = context_controls_.index_select(0, at::tensor(rows, at::kLong));
+    }
     return gears_loss(predicted, batch.target, control, weight, logvar, c_);
   }
 
@@ -438,7 +448,8 @@ class Gears : public sdk::NeuralPredictor, public sdk::Traceable {
   std::int64_t universe_ = 0, genes_ = 0;
   at::Tensor measured_;
   Propagation go_, coexpression_;
-  at::Tensor control_of_condition_;  ///< [screen conditions, G] its context's control mean
+  at::Tensor context_controls_;                    ///< [contexts, G] each context's control mean
+  std::vector<std::int64_t> context_of_condition_;  ///< per screen condition: its row of context_controls_
   std::map<std::int64_t, at::Tensor> masks_;
   at::Tensor all_genes_;
 

@@ -46,20 +46,6 @@ at::Tensor condition_delta(const FitContext& context, std::int64_t condition) {
   return condition_mean(context, condition) - condition_mean(context, screen_of(context).control_of(condition));
 }
 
-at::Tensor perturbed_mean(const FitContext& context) {
-  const Screen& screen = screen_of(context);
-  const at::Tensor control = control_mean(context).to(at::kFloat);
-  at::Tensor sum = at::zeros_like(control);
-  std::int64_t n = 0;
-  for (const std::int64_t c : context.train_conditions) {
-    if (screen.conditions.at(static_cast<std::size_t>(c)).is_control()) continue;
-    sum += condition_mean(context, c) - control;
-    ++n;
-  }
-  if (n == 0) throw Error("fitting needs at least one perturbed training condition");
-  return control + sum / static_cast<double>(n);
-}
-
 at::Tensor perturbed_delta(const FitContext& context, const std::string& cell_context, bool fallback) {
   const Screen& screen = screen_of(context);
   at::Tensor in_context, everywhere;
@@ -82,11 +68,12 @@ at::Tensor perturbed_delta(const FitContext& context, const std::string& cell_co
 
 ControlMeans::ControlMeans(const FitContext& context) {
   const std::vector<std::string> contexts = context.screen ? context.screen->contexts() : std::vector<std::string>{""};
-  if (contexts.size() == 1 && contexts.front().empty()) {
-    by_context_[""] = control_mean(context).to(at::kFloat).contiguous();
-    return;
-  }
-  for (const std::string& c : contexts) by_context_[c] = control_mean(context, c).contiguous();
+  std::map<std::string, at::Tensor> means;
+  if (contexts.size() == 1 && contexts.front().empty())
+    means[""] = control_mean(context).to(at::kFloat).contiguous();
+  else
+    for (const std::string& c : contexts) means[c] = control_mean(context, c).contiguous();
+  *this = ControlMeans(std::move(means));  // checks the shapes
 }
 
 ControlMeans::ControlMeans(std::map<std::string, at::Tensor> by_context) : by_context_(std::move(by_context)) {

@@ -7,7 +7,7 @@
 #include <ATen/ATen.h>
 #include "catch.hpp"
 
-#include "fixtures.hpp"
+#include "fit_fixtures.hpp"
 #include "support.hpp"
 #include "trellis/eval/evaluator.hpp"
 #include "trellis/experiment/requested.hpp"
@@ -26,23 +26,10 @@ using Catch::Contains;
 
 namespace {
 
-std::vector<float> values(const at::Tensor& t) {
-  const at::Tensor c = t.to(at::kFloat).contiguous();
-  return {c.data_ptr<float>(), c.data_ptr<float>() + c.numel()};
-}
+using test::values;
 
-struct TwoContexts {
-  sdk::GeneTable genes = test::tiny_genes();
-  sdk::Screen screen = test::two_context_screen(genes);
-  TwoContexts() = default;
-  TwoContexts(const TwoContexts&) = delete;
-  sdk::FitContext context(std::vector<std::int64_t> train) const {
-    sdk::FitContext c;
-    c.genes = &genes;
-    c.screen = &screen;
-    c.train_conditions = std::move(train);
-    return c;
-  }
+struct TwoContexts : test::ScreenFit {
+  TwoContexts() : test::ScreenFit(test::two_context_screen) {}
   /// The screen's expression as a CSR matrix (cells x genes).
   sdk::CsrMatrix matrix() const {
     sdk::CsrMatrix x;

@@ -7,7 +7,7 @@
 #include "catch.hpp"
 #include <nlohmann/json.hpp>
 
-#include "fixtures.hpp"
+#include "fit_fixtures.hpp"
 #include "trellis/sdk/error.hpp"
 #include "trellis/sdk/predictor.hpp"
 #include "trellis/train/batches.hpp"
@@ -33,10 +33,7 @@ struct Tiny {
   }
 };
 
-std::vector<float> values(const at::Tensor& t) {
-  const at::Tensor c = t.contiguous();
-  return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
-}
+using test::values;
 
 }  // namespace
 

@@ -9,7 +9,7 @@
 #include "catch.hpp"
 #include <nlohmann/json.hpp>
 
-#include "fixtures.hpp"
+#include "fit_fixtures.hpp"
 #include "support.hpp"
 #include "trellis/sdk/log.hpp"
 #include "trellis/data/screen_loader.hpp"
@@ -115,21 +115,7 @@ at::Tensor linear_features() {
       .view({7, 3});
 }
 
-/// The hand-made screen of tests/fixtures.hpp and fit contexts over it
-/// (not copyable: the screen points at the genes).
-struct TinyFit {
-  sdk::GeneTable genes = test::tiny_genes();
-  sdk::Screen screen = test::tiny_screen(genes);
-  TinyFit() = default;
-  TinyFit(const TinyFit&) = delete;
-  sdk::FitContext context(std::vector<std::int64_t> train) const {
-    sdk::FitContext c;
-    c.genes = &genes;
-    c.screen = &screen;
-    c.train_conditions = std::move(train);
-    return c;
-  }
-};
+using TinyFit = test::ScreenFit;
 
 }  // namespace
 

@@ -37,15 +37,10 @@ TRELLIS_SDK_API at::Tensor condition_mean(const FitContext& context, std::int64_
 /// context: condition_mean() minus that context's control mean (float).
 TRELLIS_SDK_API at::Tensor condition_delta(const FitContext& context, std::int64_t condition);
 
-/// The mean pseudobulk of the training perturbations, each condition
-/// weighted equally (float, `[G_measured]`): the control mean plus the mean
-/// of their changes from it. Throws trellis::sdk::Error when the training
-/// conditions hold no perturbation.
-TRELLIS_SDK_API at::Tensor perturbed_mean(const FitContext& context);
-
 /// The mean change of the training perturbations of one cell context from
 /// that context's control, each condition weighted equally (float,
-/// `[G_measured]`). With `fallback`, a context without training
+/// `[G_measured]`); the context's control mean plus it is the mean
+/// pseudobulk of those perturbations. With `fallback`, a context without training
 /// perturbations gets the mean change over all contexts; without it, that
 /// is an error naming the context.
 TRELLIS_SDK_API at::Tensor perturbed_delta(const FitContext& context, const std::string& cell_context,
@@ -58,7 +53,8 @@ class TRELLIS_SDK_API ControlMeans {
  public:
   ControlMeans() = default;
   /// Every context of `context.screen`; for a screen without contexts the
-  /// one entry is sdk::control_mean(context).
+  /// one entry is sdk::control_mean(context). Throws trellis::sdk::Error when
+  /// a mean is not a vector or the means differ in length.
   explicit ControlMeans(const FitContext& context);
   /// Built from saved means (e.g. a predictor's loaded state).
   explicit ControlMeans(std::map<std::string, at::Tensor> by_context);
