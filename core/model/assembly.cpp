@@ -162,6 +162,13 @@ AssembledModel assemble(const toml::table& config, const plugin::PluginHost& hos
   build_single_or_named<sdk::RelationTyper>(host, *model_table, "relations", model.relations, model.typers, model);
   build_single_or_named<sdk::StructureLearner>(host, *model_table, "gsl", model.gsl, model.learners, model);
   build_named<sdk::Adapter>(host, *model_table, "adapters", model.adapters, model);
+  // Learners and adapters name the encoders and graphs they read in their
+  // options; a name the config lacks fails here, before any training.
+  for (const auto& [name, learner] : model.learners)
+    check_requirements(learner->requirements(), *model_table,
+                       "[model." + std::string(name == "gsl" ? "gsl" : "gsl." + name) + "]");
+  for (const auto& [slot, adapter] : model.adapters)
+    check_requirements(adapter->requirements(), *model_table, "[model.adapters." + slot + "]");
   if (const toml::node* network = model_table->get("network"))
     model.network = build<sdk::NetworkInferrer>(host, *network, "model.network", model);
   return model;

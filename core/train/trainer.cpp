@@ -61,6 +61,18 @@ sdk::Error bad_loss(double loss, std::int64_t epoch, std::int64_t step, const sd
                     ") or clip_norm");
 }
 
+// Runs one step of the model; its errors (e.g. a NaN it detects in its own
+// tensors) gain the stage, epoch and step they happened at.
+template <class Step>
+sdk::StepOutput where(const std::string& label, std::int64_t epoch, std::int64_t step, Step&& run) {
+  try {
+    return run();
+  } catch (const sdk::Error& e) {
+    throw sdk::Error(label + "epoch " + std::to_string(epoch) + ", step " +
+                     std::to_string(step) + ": " + e.what());
+  }
+}
+
 bool better(double score, double best, sdk::Direction direction) {
   return direction == sdk::Direction::lower_is_better ? score < best : score > best;
 }
@@ -232,9 +244,11 @@ StageReport Trainer::train_stage(sdk::NeuralPredictor& model, const StagePlan& p
       sdk::Batch batch = source.batch(b);
       const bool profiling = profiler.next();
       if (profiling) profiler.begin();
-      model.pair_batch(batch);
       optimizer->zero_grad();
-      const sdk::StepOutput out = model.training_step(batch);
+      const sdk::StepOutput out = where(plan.label, epoch, b + 1, [&] {
+        model.pair_batch(batch);
+        return model.training_step(batch);
+      });
       if (!out.loss.defined() || out.loss.numel() != 1)
         throw sdk::Error(plan.label + "training_step() must return a scalar loss");
       const double value = out.loss.item<double>();

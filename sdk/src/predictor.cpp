@@ -57,8 +57,17 @@ static void adopt_learners(NeuralPredictor& model, const FitContext& context) {
     if (adapter) model.adopt("adapter_" + slot, adapter);
 }
 
+// Learners that compute their structure from the context's features and
+// graphs do so before the predictor sizes itself from their output.
+static void prepare_learners(const FitContext& context) {
+  for (const auto& [name, learner] : context.structure_learners)
+    if (learner) learner->prepare(context);
+  if (context.structure_learner && !context.structure_learners.count("gsl")) context.structure_learner->prepare(context);
+}
+
 void NeuralPredictor::fit(FitContext& context) {
   controls_ = ControlMeans(context);
+  prepare_learners(context);
   prepare_fit(context);
   adopt_learners(*this, context);
   if (!context.trainer) throw Error("no training loop was provided to fit a neural predictor");
@@ -121,6 +130,7 @@ void NeuralPredictor::save(const std::string& file) const {
 
 void NeuralPredictor::load(const std::string& file, FitContext& context) {
   controls_ = ControlMeans(context);
+  prepare_learners(context);
   prepare_load(context);
   adopt_learners(*this, context);
   torch::serialize::InputArchive archive;

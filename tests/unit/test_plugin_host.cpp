@@ -82,7 +82,7 @@ TEST_CASE("an unresolved symbol fails at load time (rtld_now) with dlerror's tex
 TEST_CASE("PluginInfo mismatches are refused with got/supported", "[plugins]") {
   PluginHost host;
   REQUIRE_THROWS_WITH(host.load(library("test_bad_abi")),
-                      Contains("plugin 'test_bad_abi'") && Contains("SDK ABI version mismatch: got 999, supported 4"));
+                      Contains("plugin 'test_bad_abi'") && Contains("SDK ABI version mismatch: got 999, supported 5"));
   REQUIRE_THROWS_WITH(host.load(library("test_bad_torch")),
                       Contains("LibTorch version mismatch: got 0.0.1, supported " TORCH_VERSION));
   REQUIRE_THROWS_WITH(host.load(library("test_bad_cxx_abi")),

@@ -9,6 +9,7 @@
 
 #include "trellis/sdk/export.hpp"
 #include "trellis/sdk/kind.hpp"
+#include "trellis/sdk/requirements.hpp"
 
 namespace trellis::sdk {
 
@@ -23,6 +24,9 @@ struct FitContext;
 class TRELLIS_SDK_API Adapter : public torch::nn::Module {
  public:
   ~Adapter() override;
+  /// The features and graphs this adapter reads from the FitContext; model
+  /// assembly checks the config provides them. The default needs nothing.
+  virtual Requirements requirements() const { return {}; }
   /// Called by the predictor before training or loading; `dim` is the width
   /// d of the embeddings its slot passes. Create parameters here.
   virtual void prepare(const FitContext& context, std::int64_t dim) = 0;

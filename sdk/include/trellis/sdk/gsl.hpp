@@ -8,8 +8,11 @@
 #include "trellis/sdk/export.hpp"
 #include "trellis/sdk/kind.hpp"
 #include "trellis/sdk/graph.hpp"
+#include "trellis/sdk/requirements.hpp"
 
 namespace trellis::sdk {
+
+struct FitContext;
 
 /// What a structure learner returns each step: a refined graph, a gene x
 /// module assignment, or both.
@@ -36,6 +39,15 @@ struct TRELLIS_SDK_API GslOutput {
 class TRELLIS_SDK_API StructureLearner : public torch::nn::Module {
  public:
   ~StructureLearner() override;
+  /// The features and graphs this learner reads from the FitContext (e.g.
+  /// the encoders its options name); model assembly checks the config
+  /// provides them. The default needs nothing.
+  virtual Requirements requirements() const { return {}; }
+  /// Called once before the predictor's prepare_fit() or prepare_load(),
+  /// with the features and graphs built (and `run_dir` set when fitting):
+  /// a learner that computes its structure from them (e.g. clustering)
+  /// does so here. The default does nothing.
+  virtual void prepare(const FitContext& context) { (void)context; }
   /// `node_repr` is `[G, d]`; `prior` a graph over the same G nodes.
   virtual GslOutput learn(const at::Tensor& node_repr, const Graph& prior) = 0;
 };
