@@ -5,12 +5,27 @@
 #include <nlohmann/json.hpp>
 
 #include "trellis/io/readers.hpp"
+#include "trellis/split/splitters.hpp"
 
 namespace trellis::test {
 
 const core::plugin::PluginHost& build_tree_plugins() {
   static const auto host = [] {
     auto p = std::make_unique<core::plugin::PluginHost>();
+    p->add_search_path(TRELLIS_PLUGIN_BUILD_DIR, "build tree");
+    p->load_search_path();
+    return p;
+  }();
+  return *host;
+}
+
+const core::plugin::PluginHost& run_host() {
+  static const auto host = [] {
+    auto p = std::make_unique<core::plugin::PluginHost>();
+    p->add_builtin("builtin", "built-in readers and splitters", [](sdk::Registrar& r) {
+      core::io::register_readers(r);
+      core::split::register_splitters(r);
+    });
     p->add_search_path(TRELLIS_PLUGIN_BUILD_DIR, "build tree");
     p->load_search_path();
     return p;

@@ -15,6 +15,10 @@ namespace trellis::test {
 /// A host with every plugin of the build tree loaded (once per process).
 const core::plugin::PluginHost& build_tree_plugins();
 
+/// The plugins of the build tree plus the built-in readers and splitters:
+/// what `trellis run` loads, for tests that prepare a whole experiment.
+const core::plugin::PluginHost& run_host();
+
 /// The Norman 2019 cells of the shared h5ad (`data` = TRELLIS_DATA_DIR),
 /// annotated from the shared gene tables: 500 measured genes plus 30
 /// perturbed-only ones, 530 in the universe. Loaded once per process.

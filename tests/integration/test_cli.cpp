@@ -32,9 +32,10 @@ TEST_CASE("cli: plugins list and info", "[cli]") {
   CHECK_THAT(list.output, Contains("baselines 0.1.0 [MIT]") && Contains("predictor/no_change  [baselines]") &&
                               Contains("gsl/none  [common]"));
   const auto only = run_trellis("plugins list --kind gsl");
-  // gsl/none (common), gsl/grape_khop and gsl/knn_attention (grape), and nothing of another kind.
-  CHECK_THAT(only.output, Contains("3 components:") && Contains("gsl/none") && Contains("gsl/knn_attention") &&
-                              !Contains("predictor/"));
+  // gsl/none (common), gsl/grape_khop and gsl/knn_attention (grape), gsl/module_clustering (scbig),
+  // and nothing of another kind.
+  CHECK_THAT(only.output, Contains("4 components:") && Contains("gsl/none") && Contains("gsl/knn_attention") &&
+                              Contains("gsl/module_clustering") && !Contains("predictor/"));
   const auto typo_kind = run_trellis("plugins list --kind gls");
   CHECK(typo_kind.exit_code != 0);
   CHECK_THAT(typo_kind.output, Contains("--kind 'gls' is not a component kind. Did you mean 'gsl'?") &&
@@ -165,7 +166,7 @@ TEST_CASE("cli: plugin path, log level and run directory problems", "[cli]") {
 
   r = run_trellis("plugins list", "TRELLIS_PLUGIN_PATH=" + trellis::test::test_plugin_dir("test_bad_abi").string());
   CHECK(r.exit_code == 1);
-  CHECK_THAT(r.output, Contains("SDK ABI version mismatch: got 999, supported 4"));
+  CHECK_THAT(r.output, Contains("SDK ABI version mismatch: got 999, supported 5"));
 
   r = run_trellis("--log-level loud plugins list");
   CHECK(r.exit_code == 1);
