@@ -19,9 +19,11 @@ struct ScbigConfig {
   VelocitySizes velocity;
   std::vector<std::string> gene_features;          ///< encoders for the chunks' positional code
   std::vector<std::string> perturbation_features;  ///< encoders for the perturbation embedding
+  bool standardise_genes = true;  ///< autoencoder sees genes scaled to unit variance
   std::int64_t pretrain_epochs = 100;
   std::int64_t pretrain_batch = 256;
   double pretrain_lr = 1e-4;
+  std::int64_t pretrain_cells = 0;       ///< pretraining cells per training condition (0 = all)
   std::int64_t fit_epochs = 50;
   std::int64_t fit_batch = 256;
   double fit_lr = 5e-5;

@@ -69,6 +69,7 @@ class Scbig : public sdk::NeuralPredictor {
       pretrain.validate = false;  // it does not predict perturbations yet
       pretrain.defaults = settings(c_.pretrain_epochs, c_.pretrain_batch, c_.pretrain_lr);
       pretrain.defaults.clip_norm = 0.0;
+      pretrain.defaults.max_cells_per_condition = c_.pretrain_cells;
       out.push_back(pretrain);
     }
     sdk::TrainingStage fit;
@@ -94,7 +95,14 @@ class Scbig : public sdk::NeuralPredictor {
     std::vector<std::int64_t> model_measured;
     for (std::int64_t i = 0; i < genes; ++i) model_measured.push_back(measured[order_[i].item<std::int64_t>()]);
 
-    gene_mean_ = register_buffer("gene_mean", training_mean(context).index_select(0, order_));
+    const auto [mean, sd] = training_moments(context);
+    gene_mean_ = register_buffer("gene_mean", mean.index_select(0, order_));
+    // Unit-variance genes when standardising (genes that never vary keep scale 1).
+    gene_scale_ = register_buffer("gene_scale", c_.standardise_genes
+                                                    ? at::where(sd > 1e-6, sd, at::ones_like(sd)).index_select(0, order_)
+                                                    : at::ones_like(sd));
+    latent_mean_ = register_buffer("latent_mean", at::zeros({c_.autoencoder.latent}));
+    latent_scale_ = register_buffer("latent_scale", at::ones({c_.autoencoder.latent}));
     const at::Tensor gene_features = normalised_features(context, c_.gene_features);
     const at::Tensor measured_features = gene_features.index_select(0, at::tensor(model_measured, at::kLong));
     autoencoder_ = register_module(
@@ -178,7 +186,7 @@ class Scbig : public sdk::NeuralPredictor {
   at::Tensor forward(const sdk::Batch& batch) override {
     // One deterministic trajectory from each row's control (the control mean
     // at prediction); predict() averages over sampled control cells instead.
-    const at::Tensor z0 = autoencoder_->encode(model_order(batch.control));
+    const at::Tensor z0 = standardise(autoencoder_->encode(model_order(batch.control)));
     return decode_expression(integrate(z0, velocity_->embed(perturbations(batch))));
   }
 
@@ -258,11 +266,26 @@ class Scbig : public sdk::NeuralPredictor {
     inverse_ = at::empty_like(order_).index_copy_(0, order_, at::arange(order_.size(0), at::kLong));
   }
 
-  // Mean pseudobulk of the training conditions (controls included).
-  static at::Tensor training_mean(const sdk::FitContext& context) {
-    std::vector<at::Tensor> rows;
-    for (std::int64_t c : context.train_conditions) rows.push_back(sdk::condition_mean(context, c));
-    return at::stack(rows).mean(0);
+  // Per-gene mean and standard deviation over the training cells (perturbed
+  // and control), accumulated a block of cells at a time.
+  static std::pair<at::Tensor, at::Tensor> training_moments(const sdk::FitContext& context) {
+    const sdk::Screen& screen = *context.screen;
+    at::Tensor sum = at::zeros({screen.num_genes()}, at::kDouble), squares = at::zeros_like(sum);
+    double n = 0;
+    for (std::int64_t c : context.train_conditions) {
+      const at::Tensor cells = screen.cells_of(c);
+      for (std::int64_t start = 0; start < cells.size(0); start += 4096) {
+        const at::Tensor x =
+            screen.dense_rows(cells.narrow(0, start, std::min<std::int64_t>(4096, cells.size(0) - start))).to(at::kDouble);
+        sum += x.sum(0);
+        squares += x.pow(2).sum(0);
+        n += static_cast<double>(x.size(0));
+      }
+    }
+    if (n < 2) throw sdk::Error("the training set has fewer than 2 cells");
+    const at::Tensor mean = sum / n;
+    const at::Tensor sd = (squares / n - mean.pow(2)).clamp_min(0).sqrt();
+    return {mean.to(at::kFloat), sd.to(at::kFloat)};
   }
 
   void collect_cells(const sdk::FitContext& context) {
@@ -302,11 +325,17 @@ class Scbig : public sdk::NeuralPredictor {
   }
 
   at::Tensor model_order(const at::Tensor& expression) const {
-    return expression.index_select(1, order_) - gene_mean_;
+    return (expression.index_select(1, order_) - gene_mean_) / gene_scale_;
   }
 
+  // The flow runs on latents standardised per dimension over the training
+  // cells, so the path noise sigma is in units of the latent's spread
+  // whatever scale the autoencoder settled on.
+  at::Tensor standardise(const at::Tensor& raw) const { return (raw - latent_mean_) / latent_scale_; }
+  at::Tensor decode_centred(const at::Tensor& z) { return autoencoder_->decode(z * latent_scale_ + latent_mean_); }
+
   at::Tensor decode_expression(const at::Tensor& z) {
-    return (autoencoder_->decode(z) + gene_mean_).index_select(1, inverse_);
+    return (decode_centred(z) * gene_scale_ + gene_mean_).index_select(1, inverse_);
   }
 
   at::Tensor encode_cells(const at::Tensor& cells) {
@@ -316,7 +345,7 @@ class Scbig : public sdk::NeuralPredictor {
       const at::Tensor ids = cells.narrow(0, start, std::min<std::int64_t>(512, cells.size(0) - start));
       parts.push_back(autoencoder_->encode(model_order(screen_->dense_rows(ids))));
     }
-    return at::cat(parts);
+    return standardise(at::cat(parts));
   }
 
   // Latents of every training item and control cell, encoded once per fit
@@ -329,7 +358,12 @@ class Scbig : public sdk::NeuralPredictor {
     std::sort(cells.begin(), cells.end());
     cells.erase(std::unique(cells.begin(), cells.end()), cells.end());
     sdk::log_info("predictor/scbig: encoding " + std::to_string(cells.size()) + " cells into the latent");
-    const at::Tensor z = encode_cells(at::tensor(cells, at::kLong));
+    latent_mean_.zero_();
+    latent_scale_.fill_(1.0);
+    const at::Tensor raw = encode_cells(at::tensor(cells, at::kLong));
+    latent_mean_.copy_(raw.mean(0));
+    latent_scale_.copy_(raw.std(0).clamp_min(1e-6));
+    const at::Tensor z = standardise(raw);
     for (std::size_t i = 0; i < cells.size(); ++i) latents_[cells[i]] = static_cast<std::int64_t>(i);
     latent_table_ = z;
   }
@@ -372,7 +406,7 @@ class Scbig : public sdk::NeuralPredictor {
                        std::map<std::string, double>& scalars) {
     const std::int64_t n = std::min<std::int64_t>(c_.aux_cells, v.size(0));
     const at::Tensor endpoint = (path.x + (1 - t).unsqueeze(1) * v).narrow(0, 0, n);
-    const at::Tensor predicted = autoencoder_->decode(endpoint);
+    const at::Tensor predicted = decode_centred(endpoint);
     const std::vector<std::int64_t> cells(batch_cells_.begin(), batch_cells_.begin() + n);
     const at::Tensor observed = model_order(screen_->dense_rows(at::tensor(cells, at::kLong)));
     at::Tensor total = at::zeros({}, v.options());
@@ -393,7 +427,7 @@ class Scbig : public sdk::NeuralPredictor {
   ScbigConfig c_;
   const sdk::Screen* screen_ = nullptr;
   std::uint64_t seed_ = 0;
-  at::Tensor order_, inverse_, module_labels_, gene_mean_, gene_sets_;
+  at::Tensor order_, inverse_, module_labels_, gene_mean_, gene_scale_, gene_sets_, latent_mean_, latent_scale_;
   std::int64_t modules_ = 0;
   CellAutoencoder autoencoder_{nullptr};
   VelocityField velocity_{nullptr};

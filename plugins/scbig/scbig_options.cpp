@@ -25,9 +25,14 @@ sdk::OptionSchema scbig_options() {
       .add("velocity_dropout", 0.1, "dropout of the velocity MLP").min(0.0).less_than(1.0)
       .add("time_dim", std::int64_t{128}, "width of the sinusoidal time code (even)").min(2)
       .add("condition_dim", std::int64_t{256}, "width of the perturbation embedding").min(1)
+      .add("standardise_genes", true,
+           "the autoencoder reads and reconstructs genes scaled to unit variance over the training cells (false: "
+           "centred only, as the reference)")
       .add("pretrain_epochs", std::int64_t{100}, "epochs of the stage pretrain_autoencoder").min(0)
       .add("pretrain_batch_size", std::int64_t{256}, "batch size of pretrain_autoencoder").min(1)
       .add("pretrain_learning_rate", 1e-4, "Adam learning rate of pretrain_autoencoder").greater_than(0.0)
+      .add("pretrain_cells_per_condition", std::int64_t{0},
+           "pretrain_autoencoder: cells per training condition and epoch (0 = all)").min(0)
       .add("epochs", std::int64_t{50}, "epochs of flow matching (stage fit)").min(1)
       .add("batch_size", std::int64_t{256}, "flow-matching batch size").min(1)
       .add("learning_rate", 5e-5, "flow-matching Adam learning rate").greater_than(0.0)
@@ -78,9 +83,11 @@ ScbigConfig read_config(const sdk::Options& o) {
   c.velocity.time_dim = o.get_int("time_dim");
   if (c.velocity.time_dim % 2 != 0) throw o.invalid("time_dim", "must be even");
   c.velocity.condition = o.get_int("condition_dim");
+  c.standardise_genes = o.get_bool("standardise_genes");
   c.pretrain_epochs = o.get_int("pretrain_epochs");
   c.pretrain_batch = o.get_int("pretrain_batch_size");
   c.pretrain_lr = o.get_double("pretrain_learning_rate");
+  c.pretrain_cells = o.get_int("pretrain_cells_per_condition");
   c.fit_epochs = o.get_int("epochs");
   c.fit_batch = o.get_int("batch_size");
   c.fit_lr = o.get_double("learning_rate");
