@@ -103,6 +103,7 @@ class Scbig : public sdk::NeuralPredictor {
                                                     : at::ones_like(sd));
     latent_mean_ = register_buffer("latent_mean", at::zeros({c_.autoencoder.latent}));
     latent_scale_ = register_buffer("latent_scale", at::ones({c_.autoencoder.latent}));
+    flow_steps_ = register_buffer("flow_steps", at::zeros({}, at::kLong));
     const at::Tensor gene_features = normalised_features(context, c_.gene_features);
     const at::Tensor measured_features = gene_features.index_select(0, at::tensor(model_measured, at::kLong));
     autoencoder_ = register_module(
@@ -178,7 +179,10 @@ class Scbig : public sdk::NeuralPredictor {
     sdk::StepOutput out;
     out.loss = sdk::flow_matching_loss(v, path.velocity);
     out.scalars["flow"] = out.loss.item<double>();
-    if (++flow_steps_ % c_.aux_every == 0 && (c_.correlation_weight > 0 || gene_sets_.size(0) > 0))
+    // The step count is a buffer, so a resumed run computes the auxiliary
+    // losses at the same steps as an uninterrupted one.
+    flow_steps_ += 1;
+    if (flow_steps_.item<std::int64_t>() % c_.aux_every == 0 && (c_.correlation_weight > 0 || gene_sets_.size(0) > 0))
       out.loss = out.loss + auxiliary(path, v, t, out.scalars);
     return out;
   }
@@ -435,7 +439,7 @@ class Scbig : public sdk::NeuralPredictor {
   std::map<std::string, at::Tensor> controls_by_context_;
   std::map<std::int64_t, std::int64_t> latents_;  // cell id -> row of latent_table_
   at::Tensor latent_table_;
-  std::int64_t flow_steps_ = 0;
+  at::Tensor flow_steps_;
 };
 
 }  // namespace
