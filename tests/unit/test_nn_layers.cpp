@@ -362,6 +362,56 @@ TEST_CASE("SAGEConv rejects bad input", "[nn][sage][errors]") {
                       Contains("SAGEConv: edge weight must have shape [E] = [1] to match edge_index, got [2]"));
 }
 
+// ------------------------------------------------------------------ GIN ---
+
+TEST_CASE("GINConv sums in-neighbours onto (1 + eps) x_i, then its MLP", "[nn][gin]") {
+  tnn::GINConv conv(2, 1, /*eps=*/0.5);
+  {
+    torch::NoGradGuard no_grad;
+    conv->lin1->weight.copy_(values({1, -1}, {1, 2}));  // h0 - h1
+    conv->lin1->bias.fill_(0.0);
+    conv->lin2->weight.fill_(2.0);
+    conv->lin2->bias.fill_(1.0);
+  }
+  const auto x = values({1, 2, 3, 4, 5, 6}, {3, 2});
+  const auto ei = edges({0, 1, 2}, {2, 2, 0});  // node 1 has no in-neighbours
+  // h = 1.5 x + sum: h0 = [1.5, 3] + x2 = [6.5, 9]; h1 = [4.5, 6]; h2 = [7.5, 9] + x0 + x1 = [11.5, 15].
+  // lin1: h0 - h1 = -2.5, -1.5, -3.5 -> relu 0 -> out = 2 * 0 + 1 = 1 for every node.
+  check_values(conv(x, ei), {1, 1, 1});
+  {
+    torch::NoGradGuard no_grad;
+    conv->lin1->weight.copy_(values({-1, 1}, {1, 2}));  // h1 - h0: 2.5, 1.5, 3.5
+  }
+  check_values(conv(x, ei), {6, 4, 8});
+  // Weights 2, 1, 0.5: h0 = [1.5, 3] + 0.5 x2 = [4, 6]; h2 = [7.5, 9] + 2 x0 + x1 = [12.5, 17].
+  check_values(conv(x, ei, values({2, 1, 0.5}, {3})), {5, 4, 10});
+  CHECK(conv->named_parameters().find("eps") == nullptr);  // fixed unless train_eps
+  CHECK(tnn::GINConv(2, 1, 0.0, /*train_eps=*/true)->named_parameters().find("eps") != nullptr);
+}
+
+TEST_CASE("GINConv gradients match finite differences", "[nn][gin][grad]") {
+  torch::manual_seed(5);
+  GradGraph g;
+  tnn::GINConv conv(3, 2, 0.1, /*train_eps=*/true);
+  conv->to(torch::kDouble);
+  const auto proj = torch::randn({4, 2}, torch::kDouble);
+  auto loss = [&] { return (conv(g.x, g.edge_index, g.weight) * proj).sum(); };
+  check_gradient(loss, g.x, "x");
+  check_gradient(loss, g.weight, "edge weight");
+  check_gradient(loss, conv->eps, "eps");
+  check_gradient(loss, conv->lin1->weight, "lin1.weight");
+  check_gradient(loss, conv->lin2->weight, "lin2.weight");
+}
+
+TEST_CASE("GINConv rejects bad input", "[nn][gin][errors]") {
+  REQUIRE_THROWS_WITH(tnn::GINConv(0, 2), Contains("GINConv: in_channels and out_channels must be positive, got 0 and 2"));
+  tnn::GINConv conv(2, 2);
+  REQUIRE_THROWS_WITH(conv(torch::ones({3, 3}), edges({0}, {1})),
+                      Contains("GINConv: x must have shape [N, 2] (N nodes, 2 input features), got [3, 3]"));
+  REQUIRE_THROWS_WITH(conv(torch::ones({3, 2}), edges({0}, {9})),
+                      Contains("GINConv: edge_index holds node id 9 outside [0, 3)"));
+}
+
 // ------------------------------------------------------------------ GAT ---
 
 namespace {
