@@ -48,9 +48,11 @@ KMeansResult lloyd(const at::Tensor& x, at::Tensor centroids, std::int64_t itera
     // An empty cluster keeps its centroid.
     centroids = at::where(counts > 0, sums / counts.clamp_min(1), centroids);
   }
-  r.labels = squared_distances(x, centroids).argmin(1);
+  const at::Tensor distances = squared_distances(x, centroids);
+  const auto [nearest, labels] = distances.min(1);
+  r.labels = labels;
   r.centroids = centroids;
-  r.inertia = squared_distances(x, centroids).gather(1, r.labels.unsqueeze(1)).sum().item<double>();
+  r.inertia = nearest.sum().item<double>();
   return r;
 }
 

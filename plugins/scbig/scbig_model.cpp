@@ -92,8 +92,9 @@ class Scbig : public sdk::NeuralPredictor {
     const std::vector<std::int64_t>& measured = context.genes->measured();
     const auto genes = static_cast<std::int64_t>(measured.size());
     order_modules(context, measured);
-    std::vector<std::int64_t> model_measured;
-    for (std::int64_t i = 0; i < genes; ++i) model_measured.push_back(measured[order_[i].item<std::int64_t>()]);
+    const at::Tensor ordered = at::tensor(measured, at::kLong).index_select(0, order_);
+    const std::vector<std::int64_t> model_measured(ordered.data_ptr<std::int64_t>(),
+                                                   ordered.data_ptr<std::int64_t>() + genes);
 
     const auto [mean, sd] = training_moments(context);
     gene_mean_ = register_buffer("gene_mean", mean.index_select(0, order_));
@@ -138,7 +139,6 @@ class Scbig : public sdk::NeuralPredictor {
       conditions.push_back(&screen_->conditions[static_cast<std::size_t>(c)]);
     }
     const at::Tensor target = cached(cells);
-    check_finite(target, batch.condition, "perturbed cells");
     // The seed follows from the batch itself, so a resumed run pairs alike.
     std::uint64_t seed = seed_;
     for (std::int64_t r = 0; r < b; ++r) seed = mix(seed, std::to_string(it[r]));
@@ -149,7 +149,6 @@ class Scbig : public sdk::NeuralPredictor {
       const at::Tensor index = at::tensor(rows, at::kLong);
       const at::Tensor pool = control_sample(context, static_cast<std::int64_t>(rows.size()), mix(seed, context));
       const at::Tensor z0 = cached(pool);
-      check_finite(z0, {screen_->control_index(context)}, "control cells");
       const at::Tensor z1 = target.index_select(0, index);
       control.index_copy_(0, index, z0.index_select(0, sdk::sample_ot_sources(z0, z1, c_.ot_epsilon, seed)));
     }
@@ -215,10 +214,7 @@ class Scbig : public sdk::NeuralPredictor {
     const auto start = std::chrono::steady_clock::now();
     for (const auto& condition : conditions) {
       const at::Tensor pool = control_sample(condition.context, cells_per_condition, mix(seed, condition.name));
-      const at::Tensor z0 = latents_.empty() ? encode_cells(pool) : cached(std::vector<std::int64_t>(
-                                                                         pool.data_ptr<std::int64_t>(),
-                                                                         pool.data_ptr<std::int64_t>() + pool.numel()));
-      check_finite(z0, {screen_->control_index(condition.context)}, "control cells");
+      const at::Tensor z0 = latents_.empty() ? encode_cells(pool) : cached(pool);
       const sdk::Batch p = sdk::perturbation_batch({&condition});
       const at::Tensor embedding = velocity_->embed({p.perturbed_gene, p.perturbed_row, p.perturbation_sign, 1});
       out.push_back(decode_expression(integrate(z0, embedding.expand({z0.size(0), -1}), &stats)));
@@ -349,7 +345,9 @@ class Scbig : public sdk::NeuralPredictor {
       const at::Tensor ids = cells.narrow(0, start, std::min<std::int64_t>(512, cells.size(0) - start));
       parts.push_back(autoencoder_->encode(model_order(screen_->dense_rows(ids))));
     }
-    return standardise(at::cat(parts));
+    const at::Tensor raw = at::cat(parts);
+    check_finite(raw, cells);
+    return standardise(raw);
   }
 
   // Latents of every training item and control cell, encoded once per fit
@@ -383,14 +381,17 @@ class Scbig : public sdk::NeuralPredictor {
     return cached(std::vector<std::int64_t>(c.data_ptr<std::int64_t>(), c.data_ptr<std::int64_t>() + c.numel()));
   }
 
-  void check_finite(const at::Tensor& z, const std::vector<std::int64_t>& conditions, const std::string& what) const {
-    if (at::isfinite(z).all().item<bool>()) return;
+  // Every latent is encoded here (cached once per fit stage, or at
+  // prediction after a load), so this is the one place to catch a broken encoder.
+  void check_finite(const at::Tensor& z, const at::Tensor& cells) const {
+    const at::Tensor bad = (~at::isfinite(z).all(1)).nonzero().flatten();
+    if (bad.numel() == 0) return;
+    const at::Tensor conditions =
+        std::get<0>(at::_unique(screen_->cell_condition.index_select(0, cells.index_select(0, bad)))).contiguous();
     std::string names;
-    for (std::int64_t c : conditions) {
-      const std::string& name = screen_->conditions[static_cast<std::size_t>(c)].name;
-      if (names.find(name) == std::string::npos) names += (names.empty() ? "" : ", ") + name;
-    }
-    throw sdk::Error("NaN in the latent of " + what + " of conditions " + names +
+    for (std::int64_t i = 0; i < conditions.numel(); ++i)
+      names += (i ? ", " : "") + screen_->conditions[static_cast<std::size_t>(conditions.data_ptr<std::int64_t>()[i])].name;
+    throw sdk::Error("NaN in the latent of " + std::to_string(bad.numel()) + " cells of conditions " + names +
                      ": the pre-trained autoencoder's output is not finite; lower pretrain_learning_rate or check "
                      "these conditions' expression");
   }
