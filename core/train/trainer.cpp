@@ -17,6 +17,7 @@
 
 #include "checkpoint.hpp"
 #include "progress.hpp"
+#include "trellis/sdk/adapter.hpp"
 #include "trellis/sdk/error.hpp"
 #include "trellis/train/batches.hpp"
 #include "trellis/train/step_profile.hpp"
@@ -234,6 +235,8 @@ StageReport Trainer::train_stage(sdk::NeuralPredictor& model, const StagePlan& p
     const double lr = learning_rate_at(s, epoch);
     for (auto& group : optimizer->param_groups()) group.options().set_lr(lr);
     model.train();
+    for (const auto& [slot, adapter] : context_.adapters)
+      if (adapter) adapter->start_epoch(epoch);
     source.plan_epoch(rng);
     const std::int64_t steps = source.num_batches();
     progress.start_epoch(epoch, steps);

@@ -5,8 +5,10 @@
 #include <vector>
 
 #include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
 
 #include "trellis/sdk/error.hpp"
+#include "trellis/sdk/adapter.hpp"
 #include "trellis/sdk/predictor.hpp"
 #include "trellis/sdk/suggest.hpp"
 
@@ -51,6 +53,22 @@ std::shared_ptr<RelationTyper> FitContext::typer(const std::string& name) const 
 std::shared_ptr<Adapter> FitContext::adapter(const std::string& slot) const {
   const auto it = adapters.find(slot);
   return it == adapters.end() ? nullptr : it->second;
+}
+
+std::shared_ptr<Adapter> prepare_adapter(const FitContext& context, const AdapterSlot& slot) {
+  std::shared_ptr<Adapter> adapter = context.adapter(slot.name);
+  if (!adapter) return nullptr;
+  if (slot.dim < 1 || !slot.genes.defined() || slot.genes.dim() != 1)
+    throw Error(slot.predictor + " passes adapter slot '" + slot.name + "' without a width or gene rows");
+  // An adapter's initial parameters must not shift the model's random
+  // stream: the model then starts from the same weights with or without it.
+  struct Restore {
+    at::Generator generator = at::detail::getDefaultCPUGenerator();
+    at::Tensor state = generator.get_state();
+    ~Restore() { generator.set_state(state); }
+  } restore;
+  adapter->prepare(context, slot);
+  return adapter;
 }
 
 void GslOutput::validate(std::int64_t num_genes, double tolerance) const {

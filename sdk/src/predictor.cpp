@@ -72,6 +72,8 @@ void NeuralPredictor::fit(FitContext& context) {
   adopt_learners(*this, context);
   if (!context.trainer) throw Error("no training loop was provided to fit a neural predictor");
   context.trainer->train(*this);
+  for (const auto& [slot, adapter] : context.adapters)
+    if (adapter) adapter->finish(context);
 }
 
 StepOutput NeuralPredictor::training_step(const Batch& batch) { return {loss(forward(batch), batch), {}}; }

@@ -18,8 +18,11 @@ class GraphSmoothing : public trellis::sdk::Adapter {
  public:
   GraphSmoothing(std::string graph, double alpha) : graph_(std::move(graph)), initial_alpha_(alpha) {}
 
-  void prepare(const trellis::sdk::FitContext& context, std::int64_t) override {
+  void prepare(const trellis::sdk::FitContext& context, const trellis::sdk::AdapterSlot& slot) override {
     const trellis::sdk::Graph& g = context.graph(graph_);  // names the graph and what exists when missing
+    if (slot.genes.size(0) != g.num_nodes)
+      throw trellis::sdk::Error("adapter/graph_smoothing needs slot '" + slot.name + "' to pass one row per gene of the "
+                                "universe (" + std::to_string(g.num_nodes) + "), got " + std::to_string(slot.genes.size(0)));
     const at::Tensor w = g.weights_or_ones().to(at::kFloat).abs();
     const at::Tensor source = g.edge_index[0], target = g.edge_index[1];
     // Row-normalise over each target's incoming edges: a mean of neighbours.

@@ -56,8 +56,9 @@ class LatentShift : public trellis::sdk::NeuralPredictor {
     encoder_ = register_module("encoder", torch::nn::Linear(measured, latent_));
     decoder_ = register_module("decoder", torch::nn::Linear(latent_, measured));
     embedding_ = register_parameter("embedding", at::randn({context.genes->size(), latent_}) * 0.01);
-    adapter_ = context.adapter("genes");
-    if (adapter_) adapter_->prepare(context, latent_);
+    // Rows of the embedding are the universe genes in order.
+    adapter_ = trellis::sdk::prepare_adapter(
+        context, {"genes", "predictor/latent_shift", latent_, at::arange(context.genes->size(), at::kLong)});
   }
 
   std::vector<at::Tensor> stage_parameters(const std::string& stage) override {
