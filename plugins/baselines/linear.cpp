@@ -39,10 +39,12 @@
 //   prediction(c) = control mean + b + A K p_c
 // Everything is computed in float64 and is deterministic (pca.hpp).
 #include <ATen/ATen.h>
+#include <torch/optim/adam.h>
 
 #include "baseline.hpp"
 #include "baselines.hpp"
 #include "pca.hpp"
+#include "trellis/sdk/adapter.hpp"
 #include "trellis/sdk/error.hpp"
 #include "trellis/sdk/fit_support.hpp"
 #include "trellis/sdk/log.hpp"
@@ -59,11 +61,14 @@ class Linear : public Baseline {
       : Baseline("predictor/linear"),
         dimension_(options.get_int("dimension")),
         ridge_(options.get_double("ridge")),
-        features_(options.get_string("features")) {}
+        features_(options.get_string("features")),
+        adapter_epochs_(options.get_int("adapter_epochs")),
+        adapter_learning_rate_(options.get_double("adapter_learning_rate")) {}
 
   sdk::Requirements requirements() const override {
     sdk::Requirements r;
     if (!features_.empty()) r.features.push_back(features_);
+    r.adapter_slots = {"genes"};  // the gene embedding table, before K is solved
     return r;
   }
 
@@ -157,7 +162,26 @@ class Linear : public Baseline {
       sdk::log_info(name_ + ": " + std::to_string(unembedded) + " of " + std::to_string(columns.size() - n_controls) +
                     " perturbed training conditions have no embedded gene and are left out of the fit");
     const at::Tensor y = at::stack(y_columns, 1);  // [G, m]
-    const at::Tensor p = at::stack(p_rows, 0);     // [m, d]
+    at::Tensor p = at::stack(p_rows, 0);           // [m, d]
+    if (auto adapter = sdk::prepare_adapter(context, {"genes", name_, d, embedded_.nonzero().flatten()})) {
+      std::vector<const sdk::Condition*> fitted;
+      for (std::size_t i = 0; i < columns.size(); ++i) {
+        const sdk::Condition& condition = screen.conditions[static_cast<std::size_t>(columns[i])];
+        std::int64_t parts = 0;
+        embed(condition, parts);
+        if (condition.is_control() || parts > 0) fitted.push_back(&condition);
+      }
+      fit_adapter(*adapter, context, y, fitted, measured);
+      gene_embedding = gene_embedding_;
+      p = at::stack([&] {
+        std::vector<at::Tensor> rows;
+        for (const auto* condition : fitted) {
+          std::int64_t parts = 0;
+          rows.push_back(embed(*condition, parts));
+        }
+        return rows;
+      }());
+    }
     const at::Tensor& a = gene_embedding;          // [G, d]
     const at::Tensor center = y.mean(1);
     const at::Tensor yc = y - center.unsqueeze(1);
@@ -209,6 +233,55 @@ class Linear : public Baseline {
   }
 
  private:
+  /// The ridge fit's mean squared training residual, as a function of the
+  /// embedding table: differentiable, so an adapter in slot "genes" trains
+  /// through the closed form (full batch, Adam). Afterwards table_ and
+  /// gene_embedding_ hold the adapted embeddings the closed form then uses.
+  void fit_adapter(sdk::Adapter& adapter, const sdk::FitContext& context, const at::Tensor& y,
+                   const std::vector<const sdk::Condition*>& fitted, const std::vector<std::int64_t>& measured) {
+    const at::Tensor rows = embedded_.nonzero().flatten();
+    const std::int64_t d = table_.size(1);
+    // Incidence [m, universe]: P = incidence @ table, as embed() sums rows.
+    at::Tensor incidence = at::zeros({static_cast<std::int64_t>(fitted.size()), table_.size(0)}, at::kDouble);
+    for (std::size_t i = 0; i < fitted.size(); ++i)
+      for (const std::int64_t g : fitted[i]->gene_indices)
+        if (embedded_[g].item<bool>()) incidence[static_cast<std::int64_t>(i)][g] += 1.0;
+    const at::Tensor measured_index = at::tensor(measured, at::kLong).reshape({static_cast<std::int64_t>(measured.size())});
+    const at::Tensor yc = y - y.mean(1, true);
+    const at::Tensor eye = at::eye(d, at::kDouble);
+    const at::Tensor base = table_.index_select(0, rows).to(at::kFloat);
+    const auto adapted_table = [&] {
+      return at::zeros_like(table_).index_copy(0, rows, adapter.adapt(base).to(at::kDouble));
+    };
+    std::vector<at::Tensor> params = adapter.parameters();
+    if (!params.empty() && adapter_epochs_ > 0) {
+      torch::optim::Adam optimizer(params, torch::optim::AdamOptions(adapter_learning_rate_));
+      double first = 0.0, last = 0.0;
+      for (std::int64_t epoch = 1; epoch <= adapter_epochs_; ++epoch) {
+        adapter.train();
+        adapter.start_epoch(epoch);
+        optimizer.zero_grad();
+        const at::Tensor table = adapted_table();
+        const at::Tensor a = table.index_select(0, measured_index), pm = incidence.mm(table);
+        const at::Tensor left = at::linalg_solve(a.t().mm(a) + ridge_ * eye, a.t().mm(yc).mm(pm));
+        const at::Tensor k = at::linalg_solve(pm.t().mm(pm) + ridge_ * eye, left.t()).t();
+        const at::Tensor loss = (yc - a.mm(k).mm(pm.t())).pow(2).mean();
+        loss.backward();
+        optimizer.step();
+        last = loss.item<double>();
+        if (epoch == 1) first = last;
+      }
+      sdk::log_info(name_ + ": adapter trained for " + std::to_string(adapter_epochs_) +
+                    " epochs through the closed form; training residual " + std::to_string(first) + " -> " +
+                    std::to_string(last));
+    }
+    adapter.eval();
+    adapter.finish(context);
+    torch::NoGradGuard no_grad;
+    table_ = adapted_table().contiguous();
+    gene_embedding_ = table_.index_select(0, measured_index).contiguous();
+  }
+
   /// A condition's perturbation embedding [d]: the sum of its perturbed
   /// genes' rows; genes without an embedding add zero. `parts` counts the
   /// genes that have one.
@@ -233,6 +306,8 @@ class Linear : public Baseline {
   std::int64_t dimension_;
   double ridge_;
   std::string features_;
+  std::int64_t adapter_epochs_;
+  double adapter_learning_rate_;
   at::Tensor gene_embedding_;  ///< A [G, d]
   at::Tensor k_;               ///< K [d, d]
   at::Tensor center_;          ///< b [G]
@@ -252,6 +327,10 @@ sdk::OptionSchema linear_options() {
   schema.add("features", "",
              "Name of an encoder output [universe genes, d] to use as the gene and perturbation embedding "
              "instead of PCA (covers perturbed genes that are not measured); empty = PCA");
+  schema.add("adapter_epochs", std::int64_t{200},
+             "With an adapter in slot 'genes': full-batch Adam steps that train it through the closed-form fit")
+      .min(0);
+  schema.add("adapter_learning_rate", 1e-2, "Adam learning rate of those steps").greater_than(0);
   return schema;
 }
 

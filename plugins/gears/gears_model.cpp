@@ -61,6 +61,7 @@
 #include "gears.hpp"
 #include "gears_config.hpp"
 #include "gears_loss.hpp"
+#include "trellis/sdk/adapter.hpp"
 #include "trellis/sdk/error.hpp"
 #include "trellis/sdk/fit_support.hpp"
 #include "trellis/sdk/nn/message_passing.hpp"
@@ -130,6 +131,7 @@ class Gears : public sdk::NeuralPredictor, public sdk::Traceable {
     sdk::Requirements r;
     r.graphs = {c_.go_graph, c_.coexpression_graph};
     if (!c_.perturbation_features.empty()) r.features = {c_.perturbation_features};
+    r.adapter_slots = {"genes"};  // the measured genes' embeddings, before the perturbation graph
     return r;
   }
 
@@ -204,6 +206,7 @@ class Gears : public sdk::NeuralPredictor, public sdk::Traceable {
       perturbation_features_ = f.detach().to(at::kFloat).contiguous();
     }
     build_parameters();
+    adapter_ = sdk::prepare_adapter(context, {"genes", "predictor/gears", c_.hidden, measured_});
     prepared_ = true;
   }
 
@@ -277,7 +280,8 @@ class Gears : public sdk::NeuralPredictor, public sdk::Traceable {
       pos = pos_layers_[i]->forward(propagate(coexpression_, pos));
       if (i + 1 < pos_layers_.size()) pos = at::relu(pos);
     }
-    const at::Tensor base = emb_trans_->forward(emb + c_.positional_weight * pos.index_select(0, measured_));
+    at::Tensor base = emb_trans_->forward(emb + c_.positional_weight * pos.index_select(0, measured_));
+    if (adapter_) base = adapter_->adapt(base);
 
     // Perturbation effect per cell [B, h].
     at::Tensor effect = at::zeros({B, h}, base.options());
@@ -454,6 +458,7 @@ class Gears : public sdk::NeuralPredictor, public sdk::Traceable {
   at::Tensor all_genes_;
 
   at::Tensor gene_emb_, pos_emb_, pert_emb_;
+  std::shared_ptr<sdk::Adapter> adapter_;  ///< [model.adapters.genes], or null
   at::Tensor perturbation_features_;  // [U, d] from the encoder named by perturbation_features
   torch::nn::Linear perturbation_projection_{nullptr};
   torch::nn::BatchNorm1d bn_emb_{nullptr};

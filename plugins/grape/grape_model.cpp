@@ -52,6 +52,7 @@
 #include "grape_modules_gat.hpp"
 #include "grape_network.hpp"
 #include "grape_options.hpp"
+#include "trellis/sdk/adapter.hpp"
 #include "trellis/sdk/error.hpp"
 #include "trellis/sdk/graph_tsv.hpp"
 #include "trellis/sdk/gsl.hpp"
@@ -92,6 +93,7 @@ class Grape : public sdk::NeuralPredictor, public sdk::NetworkInferrer, public s
     r.features = c_.modalities;
     r.graphs = {c_.graph};
     r.structure_learner = true;
+    r.adapter_slots = {"genes"};  // the fused gene features, before the heterogeneous GAT
     return r;
   }
 
@@ -186,6 +188,7 @@ class Grape : public sdk::NeuralPredictor, public sdk::NetworkInferrer, public s
                           "\"gsl/grape_khop\"");
     typer_ = context.relation_typer;
     build_modules();
+    adapter_ = sdk::prepare_adapter(context, {"genes", "predictor/grape", c_.hidden, at::arange(universe_, at::kLong)});
     if (c_.pretrain_epochs > 0) find_aligned_genes();
     // A learner may create its parameters on its first call: call it now so
     // they exist (and are ours) before the optimizer collects parameters().
@@ -354,7 +357,8 @@ class Grape : public sdk::NeuralPredictor, public sdk::NetworkInferrer, public s
   at::Tensor node_repr() {
     std::vector<at::Tensor> parts;
     for (std::size_t i = 0; i < encoders_.size(); ++i) parts.push_back(encoders_[i]->forward(features_[i]));
-    return fusion_->forward(parts.size() == 1 ? parts[0] : at::cat(parts, 1));
+    const at::Tensor fused = fusion_->forward(parts.size() == 1 ? parts[0] : at::cat(parts, 1));
+    return adapter_ ? adapter_->adapt(fused) : fused;
   }
 
   // The GAT scales each message by its edge weight, and a learned graph's
@@ -585,6 +589,7 @@ class Grape : public sdk::NeuralPredictor, public sdk::NetworkInferrer, public s
 
   std::vector<ModalityEncoder> encoders_;
   Fusion fusion_{nullptr};
+  std::shared_ptr<sdk::Adapter> adapter_;  ///< [model.adapters.genes], or null
   at::Tensor pert_emb_;
   std::vector<sdk::nn::GATConv> gat1_, gat2_;
   torch::nn::BatchNorm1d decoder_bn_{nullptr};

@@ -57,6 +57,7 @@ class Scbig : public sdk::NeuralPredictor {
     for (const auto& f : c_.perturbation_features)
       if (std::find(r.features.begin(), r.features.end(), f) == r.features.end()) r.features.push_back(f);
     r.structure_learner = true;
+    r.adapter_slots = {"perturbation"};  // every gene's projected features, before the flow pools the perturbed ones
     return r;
   }
 
@@ -110,6 +111,8 @@ class Scbig : public sdk::NeuralPredictor {
     autoencoder_ = register_module(
         "autoencoder", CellAutoencoder(c_.autoencoder, genes, chunk_means(measured_features, c_.autoencoder.chunk)));
     velocity_ = register_module("velocity", VelocityField(c_.velocity, normalised_features(context, c_.perturbation_features)));
+    velocity_->set_adapter(sdk::prepare_adapter(
+        context, {"perturbation", "predictor/scbig", c_.velocity.condition, at::arange(context.genes->size(), at::kLong)}));
     gene_sets_ = c_.gene_set_weight > 0
                      ? go_gene_sets(*context.genes, model_measured, c_.gene_set_min, c_.gene_set_max, c_.max_gene_sets)
                      : at::zeros({0, genes});

@@ -25,13 +25,19 @@ VelocityFieldImpl::VelocityFieldImpl(const VelocitySizes& sizes, const at::Tenso
 at::Tensor VelocityFieldImpl::embed(const Perturbations& p) {
   at::Tensor pooled = at::zeros({p.rows, s_.condition}, features_.options());
   if (!p.gene.defined() || p.gene.numel() == 0) return pooled;
-  const at::Tensor values = project_->forward(features_.index_select(0, p.gene)) + p.sign.unsqueeze(1) * sign_;
+  const at::Tensor projected = adapter_ ? adapter_->adapt(project_->forward(features_)).index_select(0, p.gene)
+                                        : project_->forward(features_.index_select(0, p.gene));
+  const at::Tensor values = projected + p.sign.unsqueeze(1) * sign_;
   const at::Tensor scores = at::tanh(key_->forward(values)).matmul(query_) / std::sqrt(double(s_.condition));
   // Softmax within each row (a combination's genes), stabilised by the global max.
   const at::Tensor e = (scores - scores.max().detach()).exp();
   const at::Tensor denominator = at::zeros({p.rows}, e.options()).index_add(0, p.row, e);
   const at::Tensor weights = e / denominator.index_select(0, p.row);
   return pooled.index_add(0, p.row, weights.unsqueeze(1) * values);
+}
+
+void VelocityFieldImpl::set_adapter(std::shared_ptr<sdk::Adapter> adapter) {
+  if (adapter) adapter_ = register_module("adapter", std::move(adapter));
 }
 
 at::Tensor VelocityFieldImpl::forward(const at::Tensor& x, const at::Tensor& t, const at::Tensor& condition) {

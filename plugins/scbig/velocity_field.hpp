@@ -4,12 +4,14 @@
 // attention-pooled over the perturbed genes' features (so unseen genes and
 // combinations get one).
 #include <cstdint>
+#include <memory>
 
 #include <ATen/core/Tensor.h>
 #include <torch/nn/module.h>
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/pimpl.h>
 
+#include "trellis/sdk/adapter.hpp"
 #include "trellis/sdk/nn/mlp.hpp"
 
 namespace trellis::scbig {
@@ -39,6 +41,9 @@ class VelocityFieldImpl : public torch::nn::Module {
   /// perturbed genes' projected features plus a learned sign vector; zero
   /// for a row without perturbed genes.
   at::Tensor embed(const Perturbations& p);
+  /// Passes every gene's projected features [universe, condition] through
+  /// `adapter` (the "perturbation" slot) before pooling; it trains with the flow.
+  void set_adapter(std::shared_ptr<sdk::Adapter> adapter);
   /// Velocity [B, latent] at states `x` [B, latent], times `t` [B], embeddings `condition` [B, c].
   at::Tensor forward(const at::Tensor& x, const at::Tensor& t, const at::Tensor& condition);
 
@@ -47,6 +52,7 @@ class VelocityFieldImpl : public torch::nn::Module {
   at::Tensor features_, query_, sign_;
   torch::nn::Linear project_{nullptr}, key_{nullptr};
   sdk::nn::MLP mlp_{nullptr};
+  std::shared_ptr<sdk::Adapter> adapter_;
 };
 TORCH_MODULE(VelocityField);
 

@@ -1,0 +1,68 @@
+#include "graph_encoder.hpp"
+
+#include <ATen/ATen.h>
+
+#include "trellis/sdk/error.hpp"
+#include "trellis/sdk/nn/gcn.hpp"
+#include "trellis/sdk/nn/gin.hpp"
+#include "trellis/sdk/nn/sage.hpp"
+
+namespace trellis::grn {
+
+at::Tensor sample_in_edges(const at::Tensor& edge_index, std::int64_t num_nodes, std::int64_t k,
+                           at::Generator& generator) {
+  const std::int64_t e = edge_index.size(1);
+  if (k <= 0 || e == 0) return edge_index;
+  // Nothing to drop when no gene has more than k in-neighbours (e.g. a
+  // top-20 co-expression graph at k = 25): skip the draw.
+  if (at::bincount(edge_index[1], {}, num_nodes).max().item<std::int64_t>() <= k) return edge_index;
+  // Random order, then grouped by target (stable): each target's in-edges
+  // in random order; the first k of each group are kept.
+  const at::Tensor shuffled = at::randperm(e, generator, at::kLong);
+  const at::Tensor targets = edge_index[1].index_select(0, shuffled);
+  const at::Tensor grouped = std::get<1>(at::sort(targets, /*stable=*/true, 0, false));
+  const at::Tensor order = shuffled.index_select(0, grouped);
+  const at::Tensor sorted_targets = targets.index_select(0, grouped);
+  const at::Tensor counts = at::bincount(sorted_targets, {}, num_nodes);
+  const at::Tensor starts = counts.cumsum(0) - counts;
+  const at::Tensor rank = at::arange(e, at::kLong) - starts.index_select(0, sorted_targets);
+  const at::Tensor kept = std::get<0>(at::sort(order.masked_select(rank < k)));
+  return edge_index.index_select(1, kept);
+}
+
+GraphEncoderImpl::GraphEncoderImpl(const std::string& kind, std::int64_t in, std::int64_t hidden,
+                                   std::int64_t layers)
+    : kind_(kind) {
+  for (std::int64_t l = 0; l < layers; ++l) {
+    const std::int64_t width = l == 0 ? in : hidden;
+    const std::string name = "layer" + std::to_string(l);
+    if (kind == "sage")
+      layers_.push_back(register_module(name, sdk::nn::SAGEConv(width, hidden)));
+    else if (kind == "gcn")
+      layers_.push_back(register_module(name, sdk::nn::GCNConv(width, hidden)));
+    else if (kind == "gin")
+      layers_.push_back(register_module(name, sdk::nn::GINConv(width, hidden)));
+    else
+      throw sdk::Error("encoder = '" + kind + "' is not one of sage, gcn, gin");
+  }
+}
+
+at::Tensor GraphEncoderImpl::forward(const at::Tensor& x, const at::Tensor& edge_index,
+                                     const std::vector<std::int64_t>& neighbours, at::Generator* generator) {
+  at::Tensor h = x;
+  for (std::size_t l = 0; l < layers_.size(); ++l) {
+    const at::Tensor edges = generator && l < neighbours.size()
+                                 ? sample_in_edges(edge_index, x.size(0), neighbours[l], *generator)
+                                 : edge_index;
+    if (kind_ == "sage")
+      h = std::static_pointer_cast<sdk::nn::SAGEConvImpl>(layers_[l])->forward(h, edges);
+    else if (kind_ == "gcn")
+      h = std::static_pointer_cast<sdk::nn::GCNConvImpl>(layers_[l])->forward(h, edges);
+    else
+      h = std::static_pointer_cast<sdk::nn::GINConvImpl>(layers_[l])->forward(h, edges);
+    if (l + 1 < layers_.size()) h = at::relu(h);
+  }
+  return h;
+}
+
+}  // namespace trellis::grn

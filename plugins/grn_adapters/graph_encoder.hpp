@@ -1,0 +1,41 @@
+#pragma once
+// The graph encoder of adapter/grn_topological: a stack of SAGE, GCN or GIN
+// layers over one regulatory graph, and the fixed-size neighbour sampling
+// GraphSAGE trains with.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <ATen/core/Generator.h>
+#include <ATen/core/Tensor.h>
+#include <torch/nn/module.h>
+#include <torch/nn/pimpl.h>
+
+namespace trellis::grn {
+
+/// The edges of `edge_index` ([2, E], row 1 = targets) with at most `k`
+/// in-edges kept per target node, drawn uniformly without replacement from
+/// `generator`; targets with at most `k` keep all of theirs. Edges keep
+/// their original order. `k` <= 0, or no target with more than `k`, keeps
+/// every edge without drawing.
+at::Tensor sample_in_edges(const at::Tensor& edge_index, std::int64_t num_nodes, std::int64_t k,
+                           at::Generator& generator);
+
+/// Layers "sage" (mean aggregation), "gcn" or "gin", widths
+/// in -> hidden -> ... -> hidden, ReLU between layers.
+class GraphEncoderImpl : public torch::nn::Module {
+ public:
+  GraphEncoderImpl(const std::string& kind, std::int64_t in, std::int64_t hidden, std::int64_t layers);
+  /// `x` [N, in] over the graph's nodes, `edge_index` [2, E] node ids.
+  /// With `neighbours` non-empty (training), layer l aggregates over at
+  /// most neighbours[l] sampled in-neighbours per node.
+  at::Tensor forward(const at::Tensor& x, const at::Tensor& edge_index, const std::vector<std::int64_t>& neighbours,
+                     at::Generator* generator);
+
+ private:
+  std::vector<std::shared_ptr<torch::nn::Module>> layers_;
+  std::string kind_;
+};
+TORCH_MODULE(GraphEncoder);
+
+}  // namespace trellis::grn
