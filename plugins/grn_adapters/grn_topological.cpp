@@ -21,6 +21,7 @@
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/nn/module.h>
+#include <torch/nn/modules/normalization.h>
 
 #include "edge_perturbation.hpp"
 #include "graph_encoder.hpp"
@@ -104,6 +105,12 @@ class GrnTopological : public sdk::Adapter {
     perturbed_index_ = static_cast<std::size_t>(
         std::find(graphs_.begin(), graphs_.end(), perturbed_graph_) - graphs_.begin());
     attention_ = register_module("attention", sdk::nn::MultiheadCrossAttention(dim_, hidden, heads_));
+    // Layer-normalised inputs: the attention's logits then have a useful
+    // scale whatever the slot's embeddings' scale (GEARS' are small, which
+    // left the attention uniform, the fusion the same for every gene and
+    // beta without a gradient once the model's batch norm removed it).
+    query_norm_ = register_module("query_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim_})));
+    key_norm_ = register_module("key_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({hidden})));
     const at::Tensor beta = at::full({1}, beta_initial_);
     beta_ = learn_beta_ ? register_parameter("beta", beta) : register_buffer("beta", beta);
     prepare_perturbation(context);
@@ -130,7 +137,7 @@ class GrnTopological : public sdk::Adapter {
                   std::to_string(rows_.size(0)) + ", " + std::to_string(dim_) + "] (width " +
                   std::to_string(h.dim() == 2 ? h.size(1) : -1) + " vs " + std::to_string(dim_) + ")");
     if (!is_training() && !report_dir_.empty()) write_report(h);
-    return h + beta_ * attention_->forward(h, graph_embedding(h).index_select(0, key_rows_));
+    return h + beta_ * attention_->forward(query_norm_(h), keys(h));
   }
 
   void finish(const sdk::FitContext& context) override { request_report(context); }
@@ -141,6 +148,9 @@ class GrnTopological : public sdk::Adapter {
     for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
     return out;
   }
+
+  // The keys' source: the normalised graph embeddings of the key genes.
+  at::Tensor keys(const at::Tensor& h) { return key_norm_(graph_embedding(h).index_select(0, key_rows_)); }
 
   at::Tensor graph_embedding(const at::Tensor& h) {
     const bool training = is_training();
@@ -198,7 +208,7 @@ class GrnTopological : public sdk::Adapter {
   void write_report(const at::Tensor& h) {
     const std::int64_t n = rows_.size(0);
     const at::Tensor received = at::zeros({n}, at::kDouble).index_copy(
-        0, key_rows_, attention_->received(h, graph_embedding(h).index_select(0, key_rows_)).to(at::kDouble));
+        0, key_rows_, attention_->received(query_norm_(h), keys(h)).to(at::kDouble));
     // Regulators: genes with an outgoing edge in the first graph (e.g. the TFs of DoRothEA).
     at::Tensor regulator = at::zeros({n}, at::kBool);
     regulator.index_fill_(0, edges_.front()[0], true);
@@ -263,6 +273,7 @@ class GrnTopological : public sdk::Adapter {
   std::size_t perturbed_index_ = 0;
   std::vector<GraphEncoder> encoders_;
   sdk::nn::MultiheadCrossAttention attention_{nullptr};
+  torch::nn::LayerNorm query_norm_{nullptr}, key_norm_{nullptr};
   std::optional<at::Generator> sampler_;
 };
 
