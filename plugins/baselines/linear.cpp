@@ -250,8 +250,10 @@ class Linear : public Baseline {
     const at::Tensor yc = y - y.mean(1, true);
     const at::Tensor eye = at::eye(d, at::kDouble);
     const at::Tensor base = table_.index_select(0, rows).to(at::kFloat);
+    // The adapter works in float; only its change is added to the double
+    // table, so an adapter at the identity leaves the table exact.
     const auto adapted_table = [&] {
-      return at::zeros_like(table_).index_copy(0, rows, adapter.adapt(base).to(at::kDouble));
+      return table_.index_add(0, rows, (adapter.adapt(base) - base).to(at::kDouble));
     };
     std::vector<at::Tensor> params = adapter.parameters();
     if (!params.empty() && adapter_epochs_ > 0) {
@@ -263,9 +265,15 @@ class Linear : public Baseline {
         optimizer.zero_grad();
         const at::Tensor table = adapted_table();
         const at::Tensor a = table.index_select(0, measured_index), pm = incidence.mm(table);
-        const at::Tensor left = at::linalg_solve(a.t().mm(a) + ridge_ * eye, a.t().mm(yc).mm(pm));
-        const at::Tensor k = at::linalg_solve(pm.t().mm(pm) + ridge_ * eye, left.t()).t();
-        const at::Tensor loss = (yc - a.mm(k).mm(pm.t())).pow(2).mean();
+        at::Tensor loss;
+        try {
+          const at::Tensor left = at::linalg_solve(a.t().mm(a) + ridge_ * eye, a.t().mm(yc).mm(pm));
+          const at::Tensor k = at::linalg_solve(pm.t().mm(pm) + ridge_ * eye, left.t()).t();
+          loss = (yc - a.mm(k).mm(pm.t())).pow(2).mean();
+        } catch (const c10::Error& e) {
+          throw Error(std::string("training the adapter in slot 'genes': the ridge system is singular at step ") +
+                      std::to_string(epoch) + "; set option 'ridge' above 0 (" + e.what_without_backtrace() + ")");
+        }
         loss.backward();
         optimizer.step();
         last = loss.item<double>();

@@ -25,22 +25,23 @@ std::int64_t num_nodes_of(const at::Tensor& a, const at::Tensor& b) {
 
 }  // namespace
 
-at::Tensor edges_among_rows(const sdk::Graph& graph, const at::Tensor& rows) {
+at::Tensor edges_among_rows(const sdk::Graph& graph, const at::Tensor& rows, at::Tensor* kept) {
   at::Tensor row_of = at::full({graph.num_nodes}, -1, at::kLong);
   row_of.index_copy_(0, rows, at::arange(rows.size(0), at::kLong));
   const at::Tensor source = row_of.index_select(0, graph.edge_index[0]);
   const at::Tensor target = row_of.index_select(0, graph.edge_index[1]);
-  const at::Tensor keep = (source >= 0) & (target >= 0) & (source != target);
-  const at::Tensor s = source.masked_select(keep).contiguous(), t = target.masked_select(keep).contiguous();
+  const at::Tensor inside = ((source >= 0) & (target >= 0) & (source != target)).nonzero().flatten();
+  const at::Tensor s = source.index_select(0, inside).contiguous(), t = target.index_select(0, inside).contiguous();
   // Repeated pairs (a graph may list one twice) would count twice in sums.
   const std::int64_t n = rows.size(0);
   std::unordered_set<std::int64_t> seen;
-  std::vector<std::int64_t> kept;
+  std::vector<std::int64_t> first;
   const auto* sp = s.data_ptr<std::int64_t>();
   const auto* tp = t.data_ptr<std::int64_t>();
   for (std::int64_t e = 0; e < s.size(0); ++e)
-    if (seen.insert(pair_key(sp[e], tp[e], n)).second) kept.push_back(e);
-  const at::Tensor index = at::tensor(kept, at::kLong).reshape({static_cast<std::int64_t>(kept.size())});
+    if (seen.insert(pair_key(sp[e], tp[e], n)).second) first.push_back(e);
+  const at::Tensor index = at::tensor(first, at::kLong).reshape({static_cast<std::int64_t>(first.size())});
+  if (kept) *kept = inside.index_select(0, index);
   return at::stack({s.index_select(0, index), t.index_select(0, index)});
 }
 

@@ -15,8 +15,9 @@ namespace trellis::grn {
 /// The edges of `graph` between the rows of a slot: `rows` [N] lists the
 /// universe gene of each row; the result is [2, E'] row ids, in the graph's
 /// edge order, without self loops and without repeated (source, target)
-/// pairs.
-at::Tensor edges_among_rows(const sdk::Graph& graph, const at::Tensor& rows);
+/// pairs. `kept`, when given, receives the index in `graph` of each edge
+/// kept (e.g. to take its weight).
+at::Tensor edges_among_rows(const sdk::Graph& graph, const at::Tensor& rows, at::Tensor* kept = nullptr);
 
 /// Directed pairs of `pool` (row ids, [2, P] with `weight` [P]) that are not
 /// edges of `edges`, strongest |weight| first (ties by source, then target),

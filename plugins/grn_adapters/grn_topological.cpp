@@ -89,6 +89,7 @@ class GrnTopological : public sdk::Adapter {
     encoders_.clear();
     for (const auto& name : graphs_) {
       const sdk::Graph& graph = context.graph(name);
+      check_nodes(graph, name);
       at::Tensor edges = edges_among_rows(graph, rows_);
       if (edges.size(1) == 0)
         throw Error(where_ + ": graph '" + name + "' has no edges among the slot's " + std::to_string(n) +
@@ -118,6 +119,7 @@ class GrnTopological : public sdk::Adapter {
   }
 
   void start_epoch(std::int64_t epoch) override {
+    if (!attention_) return;  // a slot the predictor left unprepared on this path
     // Seeds are functions of (run seed, epoch): a resumed run redraws the same.
     const std::uint64_t epoch_seed = seed_ * 1000003u + static_cast<std::uint64_t>(epoch);
     sampler_ = at::make_generator<at::CPUGeneratorImpl>(epoch_seed ^ 0x9e3779b97f4a7c15ull);
@@ -134,13 +136,17 @@ class GrnTopological : public sdk::Adapter {
     if (!attention_) throw Error(where_ + ": adapt() before prepare()");
     if (h.dim() != 2 || h.size(0) != rows_.size(0) || h.size(1) != dim_)
       throw Error(where_ + ": embeddings are " + sdk::nn::format_shape(h) + " but the slot declared [" +
-                  std::to_string(rows_.size(0)) + ", " + std::to_string(dim_) + "] (width " +
-                  std::to_string(h.dim() == 2 ? h.size(1) : -1) + " vs " + std::to_string(dim_) + ")");
+                  std::to_string(rows_.size(0)) + ", " + std::to_string(dim_) + "]: " +
+                  (h.dim() == 2 && h.size(1) != dim_
+                       ? "width " + std::to_string(h.size(1)) + " vs " + std::to_string(dim_)
+                       : "one row per gene of the slot (" + std::to_string(rows_.size(0)) + ") is needed"));
     if (!is_training() && !report_dir_.empty()) write_report(h);
     return h + beta_ * attention_->forward(query_norm_(h), keys(h));
   }
 
-  void finish(const sdk::FitContext& context) override { request_report(context); }
+  void finish(const sdk::FitContext& context) override {
+    if (attention_) request_report(context);
+  }
 
  private:
   static std::string join(const std::vector<std::string>& v) {
@@ -163,12 +169,21 @@ class GrnTopological : public sdk::Adapter {
     return sum;
   }
 
+  // Slot rows are universe genes: a graph over fewer nodes cannot hold them.
+  void check_nodes(const sdk::Graph& graph, const std::string& name) const {
+    if (rows_.numel() > 0 && rows_.max().item<std::int64_t>() >= graph.num_nodes)
+      throw Error(where_ + ": graph '" + name + "' has " + std::to_string(graph.num_nodes) +
+                  " nodes, but the slot's genes are universe genes up to index " +
+                  std::to_string(rows_.max().item<std::int64_t>()) + "; build the graph over the gene universe");
+  }
+
   void prepare_perturbation(const sdk::FitContext& context) {
     if (mode_ != PerturbationMode::coexpression) return;
     const sdk::Graph& pool = context.graph(pool_);
-    const at::Tensor pool_edges = edges_among_rows(pool, rows_);
-    // edges_among_rows drops pairs outside the slot; their weights follow.
-    const at::Tensor pool_weight = pool_weights(pool, pool_edges);
+    check_nodes(pool, pool_);
+    at::Tensor kept;
+    const at::Tensor pool_edges = edges_among_rows(pool, rows_, &kept);
+    const at::Tensor pool_weight = pool.weights_or_ones().index_select(0, kept);
     candidates_ = coexpression_candidates(edges_[perturbed_index_], pool_edges, pool_weight);
     const std::int64_t e = edges_[perturbed_index_].size(1);
     const auto wanted = static_cast<std::int64_t>(std::llround(alpha_ * static_cast<double>(e)));
@@ -178,20 +193,6 @@ class GrnTopological : public sdk::Adapter {
                        std::to_string(wanted) + " swaps alpha = " + format(alpha_) + " asks for; swapping " +
                        std::to_string(candidates_.size(1)) +
                        " edges per epoch (raise the pool graph's k or lower its threshold for more)");
-  }
-
-  // The |weight| of each pair of `edges` (row ids) in `graph`.
-  at::Tensor pool_weights(const sdk::Graph& graph, const at::Tensor& edges) const {
-    const std::int64_t n = rows_.size(0);
-    at::Tensor row_of = at::full({graph.num_nodes}, -1, at::kLong);
-    row_of.index_copy_(0, rows_, at::arange(n, at::kLong));
-    const at::Tensor key = row_of.index_select(0, graph.edge_index[0]) * n + row_of.index_select(0, graph.edge_index[1]);
-    const at::Tensor w = graph.weights_or_ones().to(at::kDouble).abs();
-    const at::Tensor wanted = edges[0] * n + edges[1];
-    // Both key lists are small enough to sort: look each wanted pair up.
-    const auto sorted = at::sort(key);
-    const at::Tensor position = at::searchsorted(std::get<0>(sorted), wanted);
-    return w.index_select(0, std::get<1>(sorted).index_select(0, position.clamp_max(key.size(0) - 1)));
   }
 
   // The report needs the slot's final embeddings, which only adapt() sees:

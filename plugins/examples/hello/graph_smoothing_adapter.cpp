@@ -20,9 +20,9 @@ class GraphSmoothing : public trellis::sdk::Adapter {
 
   void prepare(const trellis::sdk::FitContext& context, const trellis::sdk::AdapterSlot& slot) override {
     const trellis::sdk::Graph& g = context.graph(graph_);  // names the graph and what exists when missing
-    if (slot.genes.size(0) != g.num_nodes)
+    if (slot.genes.size(0) != g.num_nodes || !slot.genes.equal(at::arange(g.num_nodes, slot.genes.options())))
       throw trellis::sdk::Error("adapter/graph_smoothing needs slot '" + slot.name + "' to pass one row per gene of the "
-                                "universe (" + std::to_string(g.num_nodes) + "), got " + std::to_string(slot.genes.size(0)));
+                                "universe (" + std::to_string(g.num_nodes) + ", in universe order), got " + std::to_string(slot.genes.size(0)));
     const at::Tensor w = g.weights_or_ones().to(at::kFloat).abs();
     const at::Tensor source = g.edge_index[0], target = g.edge_index[1];
     // Row-normalise over each target's incoming edges: a mean of neighbours.

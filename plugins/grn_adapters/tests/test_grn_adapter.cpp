@@ -189,7 +189,13 @@ TEST_CASE("grn_topological: bad input fails with a clear error", "[grn]") {
   adapter->prepare(context, {"genes", "predictor/test", 4, at::arange(6, at::kLong)});
   CHECK_THROWS_WITH(adapter->adapt(at::zeros({6, 6})),
                     Contains("adapter/grn_topological in slot 'genes' of predictor/test: embeddings are [6, 6] but the "
-                             "slot declared [6, 4] (width 6 vs 4)"));
+                             "slot declared [6, 4]: width 6 vs 4"));
+  CHECK_THROWS_WITH(adapter->adapt(at::zeros({5, 4})), Contains("one row per gene of the slot (6) is needed"));
+  // A graph over fewer nodes than the slot's genes.
+  context.graphs["small"] = graph(3, {0}, {1});
+  auto small = make_adapter({{"graphs", {"small"}}, {"heads", 2}, {"perturbation", "none"}});
+  CHECK_THROWS_WITH(small->prepare(context, {"genes", "predictor/test", 4, at::arange(6, at::kLong)}),
+                    Contains("graph 'small' has 3 nodes, but the slot's genes are universe genes up to index 5"));
   // Heads that do not divide the slot's width.
   auto three = make_adapter({{"graphs", {"prior"}}, {"heads", 3}, {"perturbation", "none"}});
   CHECK_THROWS_WITH(three->prepare(context, {"genes", "predictor/test", 4, at::arange(6, at::kLong)}),
