@@ -286,7 +286,11 @@ class Linear : public Baseline {
     adapter.eval();
     adapter.finish(context);
     torch::NoGradGuard no_grad;
-    table_ = adapted_table().contiguous();
+    const at::Tensor adapted = adapted_table().contiguous();
+    sdk::log_info(name_ + ": the adapter changed the embedding table by " +
+                  std::to_string((adapted - table_).norm().item<double>() / table_.norm().item<double>()) +
+                  " of its norm");
+    table_ = adapted;
     gene_embedding_ = table_.index_select(0, measured_index).contiguous();
   }
 
