@@ -3,6 +3,7 @@
 #include <toml++/toml.h>
 
 #include "support.hpp"
+#include "trellis/sdk/version.hpp"
 
 using trellis::test::run_trellis;
 using trellis::test::TempDir;
@@ -166,7 +167,7 @@ TEST_CASE("cli: plugin path, log level and run directory problems", "[cli]") {
 
   r = run_trellis("plugins list", "TRELLIS_PLUGIN_PATH=" + trellis::test::test_plugin_dir("test_bad_abi").string());
   CHECK(r.exit_code == 1);
-  CHECK_THAT(r.output, Contains("SDK ABI version mismatch: got 999, supported 6"));
+  CHECK_THAT(r.output, Contains("SDK ABI version mismatch: got 999, supported " + std::to_string(TRELLIS_SDK_ABI_VERSION)));
 
   r = run_trellis("--log-level loud plugins list");
   CHECK(r.exit_code == 1);

@@ -9,6 +9,7 @@
 #include "trellis/sdk/error.hpp"
 #include "trellis/sdk/predictor.hpp"
 #include "trellis/sdk/relation.hpp"
+#include "trellis/sdk/version.hpp"
 
 using namespace trellis::core::plugin;
 using trellis::test::test_plugin_dir;
@@ -82,7 +83,7 @@ TEST_CASE("an unresolved symbol fails at load time (rtld_now) with dlerror's tex
 TEST_CASE("PluginInfo mismatches are refused with got/supported", "[plugins]") {
   PluginHost host;
   REQUIRE_THROWS_WITH(host.load(library("test_bad_abi")),
-                      Contains("plugin 'test_bad_abi'") && Contains("SDK ABI version mismatch: got 999, supported 5"));
+                      Contains("plugin 'test_bad_abi'") && Contains("SDK ABI version mismatch: got 999, supported " + std::to_string(TRELLIS_SDK_ABI_VERSION)));
   REQUIRE_THROWS_WITH(host.load(library("test_bad_torch")),
                       Contains("LibTorch version mismatch: got 0.0.1, supported " TORCH_VERSION));
   REQUIRE_THROWS_WITH(host.load(library("test_bad_cxx_abi")),
