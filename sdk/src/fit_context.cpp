@@ -7,8 +7,8 @@
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
 
-#include "trellis/sdk/error.hpp"
 #include "trellis/sdk/adapter.hpp"
+#include "trellis/sdk/error.hpp"
 #include "trellis/sdk/predictor.hpp"
 #include "trellis/sdk/suggest.hpp"
 
