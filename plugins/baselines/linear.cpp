@@ -131,6 +131,7 @@ class Linear : public Baseline {
 
     // Y and P over the training columns that have an embedding.
     std::vector<at::Tensor> y_columns, p_rows;
+    std::vector<const sdk::Condition*> fitted;  // the condition of each column of Y
     std::int64_t perturbed = 0;
     for (std::size_t i = 0; i < columns.size(); ++i) {
       const sdk::Condition& condition = screen.conditions[static_cast<std::size_t>(columns[i])];
@@ -140,6 +141,7 @@ class Linear : public Baseline {
       perturbed += !condition.is_control();
       y_columns.push_back(deltas[i]);
       p_rows.push_back(p);
+      fitted.push_back(&condition);
     }
     const std::int64_t d = gene_embedding.size(1);
     gene_embedding_ = gene_embedding.contiguous();
@@ -164,23 +166,14 @@ class Linear : public Baseline {
     const at::Tensor y = at::stack(y_columns, 1);  // [G, m]
     at::Tensor p = at::stack(p_rows, 0);           // [m, d]
     if (auto adapter = sdk::prepare_adapter(context, {"genes", name_, d, embedded_.nonzero().flatten()})) {
-      std::vector<const sdk::Condition*> fitted;
-      for (std::size_t i = 0; i < columns.size(); ++i) {
-        const sdk::Condition& condition = screen.conditions[static_cast<std::size_t>(columns[i])];
-        std::int64_t parts = 0;
-        embed(condition, parts);
-        if (condition.is_control() || parts > 0) fitted.push_back(&condition);
-      }
       fit_adapter(*adapter, context, y, fitted, measured);
+      // The closed form below then uses the adapted embeddings.
       gene_embedding = gene_embedding_;
-      p = at::stack([&] {
-        std::vector<at::Tensor> rows;
-        for (const auto* condition : fitted) {
-          std::int64_t parts = 0;
-          rows.push_back(embed(*condition, parts));
-        }
-        return rows;
-      }());
+      for (std::size_t i = 0; i < fitted.size(); ++i) {
+        std::int64_t parts = 0;
+        p_rows[i] = embed(*fitted[i], parts);
+      }
+      p = at::stack(p_rows, 0);
     }
     const at::Tensor& a = gene_embedding;          // [G, d]
     const at::Tensor center = y.mean(1);

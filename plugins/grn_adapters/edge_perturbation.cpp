@@ -80,9 +80,13 @@ PerturbationMode parse_mode(const std::string& mode) {
   throw sdk::Error("perturbation = '" + mode + "' is not one of none, coexpression, random");
 }
 
+std::int64_t requested_swaps(std::int64_t edges, double alpha) {
+  return static_cast<std::int64_t>(std::llround(alpha * static_cast<double>(edges)));
+}
+
 std::int64_t planned_swaps(std::int64_t edges, std::int64_t candidates, PerturbationMode mode, double alpha) {
   if (mode == PerturbationMode::none) return 0;
-  const auto wanted = static_cast<std::int64_t>(std::llround(alpha * static_cast<double>(edges)));
+  const std::int64_t wanted = requested_swaps(edges, alpha);
   return mode == PerturbationMode::coexpression ? std::min(wanted, candidates) : wanted;
 }
 

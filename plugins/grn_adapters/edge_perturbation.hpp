@@ -43,7 +43,11 @@ struct Perturbed {
 Perturbed perturb_edges(const at::Tensor& edges, const at::Tensor& candidates, PerturbationMode mode, double alpha,
                         double pool_factor, std::int64_t num_rows, std::uint64_t seed);
 
-/// How many edges perturb_edges swaps for these sizes.
+/// round(alpha * edges): the swaps alpha asks for.
+std::int64_t requested_swaps(std::int64_t edges, double alpha);
+
+/// How many edges perturb_edges swaps for these sizes (fewer than requested
+/// when a co-expression pool has fewer candidates).
 std::int64_t planned_swaps(std::int64_t edges, std::int64_t candidates, PerturbationMode mode, double alpha);
 
 }  // namespace trellis::grn

@@ -31,19 +31,22 @@ at::Tensor sample_in_edges(const at::Tensor& edge_index, std::int64_t num_nodes,
 }
 
 GraphEncoderImpl::GraphEncoderImpl(const std::string& kind, std::int64_t in, std::int64_t hidden,
-                                   std::int64_t layers)
-    : kind_(kind) {
+                                   std::int64_t layers) {
   for (std::int64_t l = 0; l < layers; ++l) {
     const std::int64_t width = l == 0 ? in : hidden;
     const std::string name = "layer" + std::to_string(l);
-    if (kind == "sage")
-      layers_.push_back(register_module(name, sdk::nn::SAGEConv(width, hidden)));
-    else if (kind == "gcn")
-      layers_.push_back(register_module(name, sdk::nn::GCNConv(width, hidden)));
-    else if (kind == "gin")
-      layers_.push_back(register_module(name, sdk::nn::GINConv(width, hidden)));
-    else
+    if (kind == "sage") {
+      auto layer = register_module(name, sdk::nn::SAGEConv(width, hidden));
+      layers_.push_back([layer](const at::Tensor& x, const at::Tensor& e) { return layer->forward(x, e); });
+    } else if (kind == "gcn") {
+      auto layer = register_module(name, sdk::nn::GCNConv(width, hidden));
+      layers_.push_back([layer](const at::Tensor& x, const at::Tensor& e) { return layer->forward(x, e); });
+    } else if (kind == "gin") {
+      auto layer = register_module(name, sdk::nn::GINConv(width, hidden));
+      layers_.push_back([layer](const at::Tensor& x, const at::Tensor& e) { return layer->forward(x, e); });
+    } else {
       throw sdk::Error("encoder = '" + kind + "' is not one of sage, gcn, gin");
+    }
   }
 }
 
@@ -54,12 +57,7 @@ at::Tensor GraphEncoderImpl::forward(const at::Tensor& x, const at::Tensor& edge
     const at::Tensor edges = generator && l < neighbours.size()
                                  ? sample_in_edges(edge_index, x.size(0), neighbours[l], *generator)
                                  : edge_index;
-    if (kind_ == "sage")
-      h = std::static_pointer_cast<sdk::nn::SAGEConvImpl>(layers_[l])->forward(h, edges);
-    else if (kind_ == "gcn")
-      h = std::static_pointer_cast<sdk::nn::GCNConvImpl>(layers_[l])->forward(h, edges);
-    else
-      h = std::static_pointer_cast<sdk::nn::GINConvImpl>(layers_[l])->forward(h, edges);
+    h = layers_[l](h, edges);
     if (l + 1 < layers_.size()) h = at::relu(h);
   }
   return h;

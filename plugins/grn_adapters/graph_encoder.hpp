@@ -3,6 +3,7 @@
 // layers over one regulatory graph, and the fixed-size neighbour sampling
 // GraphSAGE trains with.
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -33,8 +34,8 @@ class GraphEncoderImpl : public torch::nn::Module {
                      at::Generator* generator);
 
  private:
-  std::vector<std::shared_ptr<torch::nn::Module>> layers_;
-  std::string kind_;
+  /// Layer l as (x, edge_index) -> x'.
+  std::vector<std::function<at::Tensor(const at::Tensor&, const at::Tensor&)>> layers_;
 };
 TORCH_MODULE(GraphEncoder);
 

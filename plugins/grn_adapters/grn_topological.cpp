@@ -31,6 +31,7 @@
 #include "trellis/sdk/nn/attention.hpp"
 #include "trellis/sdk/nn/message_passing.hpp"
 #include "trellis/sdk/predictor.hpp"
+#include "trellis/sdk/suggest.hpp"
 
 namespace trellis::grn {
 
@@ -62,7 +63,7 @@ class GrnTopological : public sdk::Adapter {
     if (perturbed_graph_.empty()) perturbed_graph_ = graphs_.front();
     if (std::find(graphs_.begin(), graphs_.end(), perturbed_graph_) == graphs_.end())
       throw Error("perturbed_graph = '" + perturbed_graph_ + "' is not one of the encoded graphs (" +
-                  join(graphs_) + ")");
+                  sdk::join(graphs_) + ")");
     if (mode_ == PerturbationMode::coexpression && pool_.empty())
       throw Error("perturbation = \"coexpression\" needs option 'pool': a co-expression graph of [model.graphs]");
   }
@@ -149,11 +150,6 @@ class GrnTopological : public sdk::Adapter {
   }
 
  private:
-  static std::string join(const std::vector<std::string>& v) {
-    std::string out;
-    for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
-    return out;
-  }
 
   // The keys' source: the normalised graph embeddings of the key genes.
   at::Tensor keys(const at::Tensor& h) { return key_norm_(graph_embedding(h).index_select(0, key_rows_)); }
@@ -186,7 +182,7 @@ class GrnTopological : public sdk::Adapter {
     const at::Tensor pool_weight = pool.weights_or_ones().index_select(0, kept);
     candidates_ = coexpression_candidates(edges_[perturbed_index_], pool_edges, pool_weight);
     const std::int64_t e = edges_[perturbed_index_].size(1);
-    const auto wanted = static_cast<std::int64_t>(std::llround(alpha_ * static_cast<double>(e)));
+    const std::int64_t wanted = requested_swaps(e, alpha_);
     if (candidates_.size(1) < wanted)
       sdk::log_warning(where_ + ": the co-expression pool '" + pool_ + "' has " + std::to_string(candidates_.size(1)) +
                        " pairs that are not edges of '" + perturbed_graph_ + "', fewer than the " +
