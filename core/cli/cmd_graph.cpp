@@ -27,8 +27,8 @@ namespace fs = std::filesystem;
 struct RecoveryScore {
   std::int64_t edges = 0;       // distinct unordered pairs of the graph among the nodes
   std::int64_t true_edges = 0;  // distinct unordered pairs of the truth among the nodes
-  double density = 0;           // true_edges / possible pairs: a random ranking's precision
-  double auprc = 0, auprc_ratio = 0, early_precision = 0, early_precision_ratio = 0;
+  double density = 0;           // true_edges / pairs of the truth's genes: a random ranking's precision
+  double auprc = 0, auprc_ratio = 0, early_precision = 0, epr = 0;
 };
 
 struct Scored {
@@ -51,18 +51,20 @@ RecoveryScore score_graph(const eval::EdgeList& graph, const eval::EdgeList& tru
                           const std::vector<eval::NamedGraphMetric>& metrics) {
   sdk::GraphMetricInput input;
   input.predicted = eval::scored_edges(graph);
-  for (std::size_t e = 0; e < truth.size(); ++e) input.truth.emplace_back(truth.source[e], truth.target[e]);
+  // The truth over the nodes: BEELINE's metrics range over the truth's genes.
+  for (std::size_t e = 0; e < truth.size(); ++e)
+    if (nodes.count(truth.source[e]) && nodes.count(truth.target[e]))
+      input.truth.emplace_back(truth.source[e], truth.target[e]);
   input.genes.assign(nodes.begin(), nodes.end());
   const eval::Evaluation values = eval::score_network(input, metrics);
   RecoveryScore s;
   s.edges = distinct_pairs(graph, nodes);
   s.true_edges = distinct_pairs(truth, nodes);
-  const double n = static_cast<double>(nodes.size());
-  s.density = static_cast<double>(s.true_edges) / (0.5 * n * (n - 1));
   s.auprc = values.overall.at("auprc");
   s.auprc_ratio = values.overall.at("auprc_ratio");
   s.early_precision = values.overall.at("early_precision");
-  s.early_precision_ratio = values.overall.at("early_precision_ratio");
+  s.epr = values.overall.at("epr");
+  s.density = s.auprc / s.auprc_ratio;
   return s;
 }
 
@@ -70,18 +72,18 @@ std::string format_row(const Scored& s) {
   char line[256];
   std::snprintf(line, sizeof line, "%-24s %9lld %9.4f %9.2f %9.4f %9.2f", s.label.c_str(),
                 static_cast<long long>(s.score.edges), s.score.auprc, s.score.auprc_ratio, s.score.early_precision,
-                s.score.early_precision_ratio);
+                s.score.epr);
   return line;
 }
 
 std::string csv_of(const std::vector<Scored>& rows) {
   std::ostringstream out;
-  out << "graph,edges,true_edges,density,auprc,auprc_ratio,early_precision,early_precision_ratio\n";
+  out << "graph,edges,true_edges,density,auprc,auprc_ratio,early_precision,epr\n";
   out.precision(8);
   for (const auto& r : rows)
     out << util::csv_field(r.label) << ',' << r.score.edges << ',' << r.score.true_edges << ',' << r.score.density
         << ',' << r.score.auprc << ',' << r.score.auprc_ratio << ',' << r.score.early_precision << ','
-        << r.score.early_precision_ratio << '\n';
+        << r.score.epr << '\n';
   return out.str();
 }
 
@@ -112,7 +114,7 @@ void add_graph_command(CLI::App& app, GlobalOptions& global) {
     configure_logging(global);
     const auto host = load_plugins(global, nullptr);
     const auto metrics = eval::create_graph_metrics(
-        *host, {"auprc", "auprc_ratio", "early_precision", "early_precision_ratio"}, {{"directed", false}});
+        *host, {"auprc", "auprc_ratio", "early_precision", "epr"}, {{"directed", false}});
     const eval::EdgeList truth = eval::read_edge_list(args->truth);
     std::vector<std::pair<std::string, eval::EdgeList>> graphs;
     for (const auto& spec : args->graphs) {

@@ -12,7 +12,7 @@ sdk::OptionSchema data_schema() {
   return sdk::OptionSchema{}
       .add("name", "", "dataset name used in reports")
       .require("path", sdk::OptionType::path, "the .h5ad file, 10x directory, or MatrixMarket directory")
-      .add("reader", "", "reader component (reader/h5ad, reader/10x, reader/mtx); default: by file type")
+      .add("reader", "", "reader component (reader/h5ad, reader/10x, reader/mtx, reader/csv); default: by file type")
       .add_table("reader_options", "options of the reader component")
       .add("condition_column", "condition", "obs column holding each cell's condition")
       .add("control_label", "ctrl", "label of control cells")
@@ -36,7 +36,11 @@ sdk::OptionSchema data_schema() {
       .add_table("annotation", "gene annotation source")
       // Read by the network task (experiment/network_task.cpp), not by the loader.
       .add_path("truth_network", "", "task = \"network\": the true regulator -> target network (TSV with a header)")
-      .add_path("regulators", "", "task = \"network\": candidate regulators, one gene per line (default: every gene)");
+      .add_path("regulators", "", "task = \"network\": candidate regulators, one gene per line or a column named TF "
+                                  "(default: every gene)")
+      .add("allow_truth_as_prior", false,
+           "task = \"network\": run even when a [model.graphs] prior holds exactly the truth's edges (labelled in "
+           "run.json)");
 }
 
 std::vector<std::string> strings_of(const nlohmann::json& value, const std::string& key) {

@@ -10,6 +10,7 @@
 #include "trellis/sdk/error.hpp"
 #include "trellis/sdk/network.hpp"
 #include "trellis/util/atomic_file.hpp"
+#include "trellis/util/csv.hpp"
 
 namespace trellis::core::eval {
 
@@ -71,10 +72,23 @@ std::vector<std::string> read_gene_list(const std::filesystem::path& file) {
   sdk::TextInput in(file);
   std::string_view view;
   std::vector<std::string> genes;
+  std::size_t column = 0;
+  bool first = true;
   while (in.next(view)) {
     if (view.empty() || view.front() == '#') continue;
-    const std::size_t end = view.find_first_of("\t,");
-    std::string gene(view.substr(0, end));
+    const char delimiter = view.find('\t') == std::string_view::npos ? ',' : '\t';
+    auto fields = split(view, delimiter);
+    if (first) {
+      first = false;
+      if (const auto named = column_named(fields, {"tf", "gene", "symbol", "regulator"})) {
+        column = *named;
+        continue;
+      }
+    }
+    if (fields.size() <= column)
+      throw sdk::Error(file.string() + ":" + std::to_string(in.line_number()) + ": " + std::to_string(fields.size()) +
+                       " field(s); the header puts the genes in column " + std::to_string(column + 1));
+    std::string gene = std::move(fields[column]);
     while (!gene.empty() && std::isspace(static_cast<unsigned char>(gene.back()))) gene.pop_back();
     if (!gene.empty()) genes.push_back(std::move(gene));
   }
@@ -88,8 +102,9 @@ void write_network_tsv(const sdk::ScoredEdges& edges, const std::filesystem::pat
                    [&](std::size_t a, std::size_t b) { return edges.score[a] > edges.score[b]; });
   std::ostringstream out;
   out << "regulator\ttarget\tscore\n";
-  out.precision(8);
-  for (const std::size_t e : order) out << edges.regulator[e] << '\t' << edges.target[e] << '\t' << edges.score[e] << '\n';
+  // Shortest round-trip form: the file holds exactly the scores that were scored.
+  for (const std::size_t e : order)
+    out << edges.regulator[e] << '\t' << edges.target[e] << '\t' << util::format_double(edges.score[e]) << '\n';
   util::write_file_atomic(file, out.str());
 }
 

@@ -16,7 +16,9 @@ sdk::OptionSchema eval_schema() {
       .min(0)
       .add("trace", d.trace,
            "for a predictor that shows its intermediates (sdk::Traceable): write trace.tsv with, per intermediate "
-           "and test condition, how far it moves from the control condition");
+           "and test condition, how far it moves from the control condition")
+      .add_table("network", "task = \"network\": options given to every graph_metric component, e.g. tf_edges = "
+                            "false or curve = \"davis_goadrich\" (see `trellis plugins show graph_metric/auprc`)");
 }
 
 EvalSettings parse_eval_settings(const toml::table& config) {
@@ -27,6 +29,7 @@ EvalSettings parse_eval_settings(const toml::table& config) {
   s.headline = o.get_strings("headline");
   s.sample_cells = o.get_int("sample_cells");
   s.trace = o.get_bool("trace");
+  s.network = o.get_table("network");
   return s;
 }
 

@@ -6,11 +6,15 @@
 
 #include <spdlog/spdlog.h>
 
+#include <ATen/ATen.h>
+
 #include "trellis/config/config.hpp"
 #include "trellis/eval/network_io.hpp"
 #include "trellis/experiment/prepare.hpp"
 #include "trellis/model/assembly.hpp"
+#include "trellis/sdk/data.hpp"
 #include "trellis/sdk/error.hpp"
+#include "trellis/sdk/graph.hpp"
 #include "trellis/sdk/network.hpp"
 #include "trellis/sdk/suggest.hpp"
 
@@ -42,6 +46,25 @@ std::string first_few(const std::vector<std::string>& items, std::size_t k) {
   return sdk::join(few) + (items.size() > k ? ", ..." : "");
 }
 
+// BEELINE scores pairs of the truth's genes: a network naming none of them
+// (other symbols, or a regulator list disjoint from the truth) is a mistake.
+void check_candidates(const sdk::ScoredEdges& network, const sdk::GraphMetricInput& truth, const std::string& who) {
+  std::set<std::string> truth_genes;
+  for (const auto& [from, to] : truth.truth) truth_genes.insert({from, to});
+  for (std::size_t e = 0; e < network.size(); ++e)
+    if (network.regulator[e] != network.target[e] && truth_genes.count(network.regulator[e]) &&
+        truth_genes.count(network.target[e]))
+      return;
+  std::vector<std::string> examples;
+  for (std::size_t e = 0; e < std::min<std::size_t>(network.size(), 3); ++e)
+    examples.push_back(network.regulator[e] + " -> " + network.target[e]);
+  throw sdk::Error(who + " inferred " + std::to_string(network.size()) +
+                   " edges, none of them between two of the truth network's " + std::to_string(truth_genes.size()) +
+                   " genes (" + first_few({truth_genes.begin(), truth_genes.end()}, 5) + ")" +
+                   (examples.empty() ? std::string() : "; its edges are like " + sdk::join(examples)) +
+                   ": the candidate set is empty. Check [data] regulators and that both name genes the same way");
+}
+
 }  // namespace
 
 Task task_of(const toml::table& config) {
@@ -60,6 +83,12 @@ Task task_of(const toml::table& config) {
 }
 
 std::string task_name(Task task) { return task == Task::network ? "network" : "response"; }
+
+bool allow_truth_as_prior(const toml::table& config) {
+  const auto* data = config.get_as<toml::table>("data");
+  const auto* value = data ? data->get_as<bool>("allow_truth_as_prior") : nullptr;
+  return value && value->get();
+}
 
 bool has_network_component(const toml::table& config) {
   const auto* model = config.get_as<toml::table>("model");
@@ -80,12 +109,12 @@ void check_network_task(const toml::table& config, const plugin::PluginHost& hos
   if (parts.network) return;
   if (dynamic_cast<const sdk::NetworkInferrer*>(parts.predictor.get())) return;
   throw sdk::Error("task = \"network\" needs a model that infers a network: add [model.network] (see `trellis plugins "
-                   "list --kind network`, e.g. type = \"network/coexpression\") or use a predictor that implements "
+                   "list --kind network`, e.g. type = \"network/correlation\") or use a predictor that implements "
                    "NetworkInferrer (e.g. predictor/grape); " +
                    parts.origin("model.predictor").key + " does not");
 }
 
-sdk::GraphMetricInput load_network_truth(const Prepared& p, const toml::table& config) {
+sdk::GraphMetricInput load_network_truth(Prepared& p, const toml::table& config) {
   // Both networks over the measured genes: a gene outside them has no
   // expression the model could have learned from.
   const std::vector<std::string> genes = measured_gene_names(p.screen());
@@ -102,23 +131,53 @@ sdk::GraphMetricInput load_network_truth(const Prepared& p, const toml::table& c
   if (std::none_of(truth_genes.begin(), truth_genes.end(), [&](const std::string& g) { return measured.count(g) > 0; }))
     throw sdk::Error("[data] truth_network '" + truth_file + "': none of its " + std::to_string(truth_genes.size()) +
                      " genes (" + first_few({truth_genes.begin(), truth_genes.end()}, 5) +
-                     ") is measured in the screen (whose genes are " + first_few(genes, 5) +
-                     "); it must name genes by the screen's symbols");
+                     ") is measured in the screen (whose " + std::to_string(genes.size()) + " genes are " +
+                     first_few(genes, 5) + "); it must name genes by the screen's symbols");
   if (input.truth.empty())
     throw sdk::Error("[data] truth_network '" + truth_file + "': none of its " + std::to_string(truth.size()) +
                      " edges joins two different measured genes; nothing could be recovered");
   const std::string regulator_file = data_file(config, "regulators");
   if (!regulator_file.empty()) {
-    for (auto& g : eval::read_gene_list(regulator_file))
-      if (measured.count(g)) input.regulators.push_back(std::move(g));
-    if (input.regulators.empty())
-      throw sdk::Error("[data] regulators '" + regulator_file + "': none of its genes is measured in the screen (" +
-                       first_few(genes, 5) + "); list genes by the screen's symbols");
+    const std::vector<std::string> listed = eval::read_gene_list(regulator_file);
+    std::set<std::string> kept;
+    for (const auto& g : listed)
+      if (measured.count(g) && kept.insert(g).second) p.context.regulators.push_back(g);
+    if (p.context.regulators.empty())
+      throw sdk::Error("[data] regulators '" + regulator_file + "': none of its " + std::to_string(listed.size()) +
+                       " genes (" + first_few(listed, 5) + ") is measured in the screen (whose " +
+                       std::to_string(genes.size()) + " genes are " + first_few(genes, 5) +
+                       "); list genes by the screen's symbols, one per line or in a column named TF");
   }
   input.genes = genes;
   spdlog::info("truth network: {} edges among the {} measured genes{}", input.truth.size(), genes.size(),
-               input.regulators.empty() ? std::string() : ", " + std::to_string(input.regulators.size()) + " regulators");
+               p.context.regulators.empty() ? std::string()
+                                            : ", " + std::to_string(p.context.regulators.size()) + " regulators");
   return input;
+}
+
+std::vector<std::string> graphs_equal_to_truth(const Prepared& p, const sdk::GraphMetricInput& truth) {
+  std::set<std::pair<std::string, std::string>> true_pairs;
+  for (const auto& [from, to] : truth.truth) true_pairs.emplace(from, to);
+  const std::unordered_set<std::string> measured(truth.genes.begin(), truth.genes.end());
+  std::vector<std::string> equal;
+  for (const auto& [name, graph] : p.context.graphs) {
+    if (graph.num_edges() == 0) continue;
+    const at::Tensor index = graph.edge_index.to(at::kLong).contiguous();
+    const auto* from = index.data_ptr<std::int64_t>();
+    const auto* to = from + index.size(1);
+    std::set<std::pair<std::string, std::string>> seen;
+    bool inside = true;  // every edge is a truth edge, in one direction or the other
+    for (std::int64_t e = 0; e < index.size(1) && inside; ++e) {
+      const std::string& a = p.context.genes->at(from[e]).symbol;
+      const std::string& b = p.context.genes->at(to[e]).symbol;
+      if (a == b || !measured.count(a) || !measured.count(b)) continue;
+      if (true_pairs.count({a, b})) seen.emplace(a, b);
+      else if (true_pairs.count({b, a})) seen.emplace(b, a);
+      else inside = false;
+    }
+    if (inside && seen.size() == true_pairs.size()) equal.push_back(name);
+  }
+  return equal;
 }
 
 eval::Evaluation infer_and_score_network(Prepared& p, sdk::GraphMetricInput truth,
@@ -132,6 +191,7 @@ eval::Evaluation infer_and_score_network(Prepared& p, sdk::GraphMetricInput trut
   eval::write_network_tsv(network, dir / "network.tsv");
   spdlog::info("inferred network: {} edges ({}), written to {}", network.size(), origin.key,
                (dir / "network.tsv").string());
+  check_candidates(network, truth, origin.key);
   truth.predicted = std::move(network);
   truth.seed = p.context.seed;
   return eval::score_network(truth, metrics);

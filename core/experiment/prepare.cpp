@@ -1,6 +1,7 @@
 // Data, split, model parts and FitContext: everything before fit().
 #include "trellis/experiment/prepare.hpp"
 
+#include <algorithm>
 #include <map>
 
 #include <ATen/ATen.h>
@@ -14,6 +15,7 @@
 #include "trellis/sdk/graph_constructor.hpp"
 #include "trellis/sdk/relation.hpp"
 #include "trellis/sdk/suggest.hpp"
+#include "trellis/experiment/network_task.hpp"
 #include "trellis/split/condition_sets.hpp"
 #include "trellis/split/split_io.hpp"
 
@@ -115,6 +117,18 @@ std::unique_ptr<Prepared> prepare_data(const toml::table& config, const plugin::
   p->loaded = data::load_screen(data::parse_data_config(config::to_json(*data_table)), host);
   spdlog::info("data:\n{}", data::describe(p->loaded));
 
+  const auto& conditions = p->screen().conditions;
+  const bool unperturbed = std::all_of(conditions.begin(), conditions.end(), [](const auto& c) { return c.is_control(); });
+  if (unperturbed) {
+    // Unperturbed cells (BEELINE's data): nothing to split or predict, but a
+    // network can be inferred from all of them.
+    if (task_of(config) != Task::network)
+      throw sdk::Error("the data has no perturbed condition (every cell is a control): there is nothing to predict. "
+                       "Check [data] condition_column and control_label, or infer a network (task = \"network\")");
+    p->split_type = "none";
+    spdlog::info("no perturbed condition: every cell is a control, and all of them are fitting cells");
+    return p;
+  }
   if (saved_split) {
     p->split = *saved_split;
   } else {

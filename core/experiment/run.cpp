@@ -20,6 +20,7 @@
 #include "trellis/preprocess/pipeline.hpp"
 #include "trellis/sdk/error.hpp"
 #include "trellis/sdk/fit_support.hpp"
+#include "trellis/sdk/suggest.hpp"
 #include "trellis/sdk/trace.hpp"
 #include "trellis/split/split_io.hpp"
 #include "trellis/train/residual_target.hpp"
@@ -91,7 +92,7 @@ RunResult run(const toml::table& config, const plugin::PluginHost& host, const R
   std::vector<eval::NamedMetric> metrics;
   std::vector<eval::NamedGraphMetric> graph_metrics;
   if (task == Task::network) {
-    graph_metrics = eval::create_graph_metrics(host, eval.metrics);
+    graph_metrics = eval::create_graph_metrics(host, eval.metrics, eval.network);
     check_network_task(config, host);
   } else {
     metrics = eval::create_metrics(host, eval.metrics);
@@ -100,7 +101,21 @@ RunResult run(const toml::table& config, const plugin::PluginHost& host, const R
   const auto prepared = prepare(config, host);
   Prepared& p = *prepared;
   std::optional<sdk::GraphMetricInput> network_truth;
-  if (task == Task::network) network_truth = load_network_truth(p, config);
+  std::vector<std::string> truth_as_prior;
+  if (task == Task::network) {
+    network_truth = load_network_truth(p, config);
+    truth_as_prior = graphs_equal_to_truth(p, *network_truth);
+    if (!truth_as_prior.empty()) {
+      const std::string which = "[model.graphs] " + sdk::join(truth_as_prior);
+      if (!allow_truth_as_prior(config))
+        throw sdk::Error(which + " holds exactly the edges of [data] truth_network: a network inferred from that prior "
+                                 "would be scored against itself. Use another prior (e.g. DoRothEA when the truth is "
+                                 "ChIP-seq), or set [data] allow_truth_as_prior = true to run it anyway (run.json then "
+                                 "records truth_as_prior)");
+      spdlog::warn("{} is the truth network itself ([data] allow_truth_as_prior = true): the scores do not measure "
+                   "inference", which);
+    }
+  }
   split::write_split(p.split, dir / "split.toml");
   preprocess::save_preprocessed(dir, p.loaded.preprocessed);
   write_graphs(p, dir / "graphs");
@@ -265,6 +280,7 @@ RunResult run(const toml::table& config, const plugin::PluginHost& host, const R
       {"predict_seconds", predict_seconds},
       {"peak_rss_bytes", peak_rss_bytes()},
       {"test_conditions", task == Task::network ? std::size_t{0} : p.test.size()},
+      {"truth_as_prior", truth_as_prior},
       {"training", training},
   });
   util::write_file_atomic(dir / "run.json", info.dump(2) + "\n");

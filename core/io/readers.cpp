@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "trellis/io/dense_csv.hpp"
 #include "trellis/io/h5ad.hpp"
 #include "trellis/io/matrix_market.hpp"
 #include "trellis/io/tenx.hpp"
@@ -56,6 +57,25 @@ class MtxReader : public sdk::Reader {
   sdk::Options options_;
 };
 
+// Dense tables: BEELINE's ExpressionData.csv and the like.
+class DenseCsvReader : public sdk::Reader {
+ public:
+  explicit DenseCsvReader(const sdk::Options& options) : options_(options) {}
+  bool recognises(const std::string& path) const override {
+    for (const char* suffix : {".csv", ".csv.gz", ".tsv", ".tsv.gz"}) {
+      const std::string s(suffix);
+      if (path.size() > s.size() && path.compare(path.size() - s.size(), s.size(), s) == 0) return true;
+    }
+    return false;
+  }
+  sdk::AnnData read(const std::string& path) override {
+    return read_dense_csv(path, options_.get_bool("genes_by_cells"), options_.get_string("control_label"));
+  }
+
+ private:
+  sdk::Options options_;
+};
+
 }  // namespace
 
 void register_readers(sdk::Registrar& r) {
@@ -73,6 +93,13 @@ void register_readers(sdk::Registrar& r) {
                    .add("guide_targets", "", "table of guide -> target gene")
                    .add("genes_by_cells", true, "matrices are genes x cells (else cells x genes)"),
                [](const sdk::Options& o) { return std::make_shared<MtxReader>(o); });
+  r.add<sdk::Reader>("csv",
+                     "Dense expression tables, CSV or TSV, plain or gzip (BEELINE's genes x cells ExpressionData.csv); "
+                     "every cell is unperturbed",
+                     sdk::OptionSchema{}
+                         .add("genes_by_cells", true, "rows are genes and columns cells (else cells x genes)")
+                         .add("control_label", "ctrl", "the condition given to every cell (match [data] control_label)"),
+                     [](const sdk::Options& o) { return std::make_shared<DenseCsvReader>(o); });
 }
 
 }  // namespace trellis::core::io

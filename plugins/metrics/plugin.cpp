@@ -1,6 +1,6 @@
 // The metric/* plugin: every metric of METHODS.md "Metrics", and the graph_metric/* network recovery scores.
 #include "metrics.hpp"
-#include "network_recovery.hpp"
+#include "beeline_scores.hpp"
 
 namespace trellis::metrics {
 namespace {

@@ -1,3 +1,5 @@
+#include <set>
+
 #include <ATen/ATen.h>
 
 #include "network.hpp"
@@ -34,6 +36,22 @@ std::vector<std::string> measured_symbols(const sdk::FitContext& context, const 
   std::vector<std::string> out;
   for (const std::int64_t g : context.genes->measured()) out.push_back(context.genes->at(g).symbol);
   return out;
+}
+
+at::Tensor fitting_expression(const sdk::FitContext& context, std::int64_t minimum, const std::string& component) {
+  return context.screen->dense_rows(fitting_cells(context, minimum, component)).to(at::kDouble).contiguous();
+}
+
+std::vector<std::int64_t> regulator_columns(const sdk::FitContext& context, const std::vector<std::string>& genes) {
+  std::vector<std::int64_t> columns;
+  if (context.regulators.empty()) {
+    for (std::size_t j = 0; j < genes.size(); ++j) columns.push_back(static_cast<std::int64_t>(j));
+    return columns;
+  }
+  const std::set<std::string> wanted(context.regulators.begin(), context.regulators.end());
+  for (std::size_t j = 0; j < genes.size(); ++j)
+    if (wanted.count(genes[j])) columns.push_back(static_cast<std::int64_t>(j));
+  return columns;
 }
 
 }  // namespace trellis::network

@@ -23,9 +23,28 @@ at::Tensor fitting_cells(const sdk::FitContext& context, std::int64_t minimum, c
 /// Symbols of the screen's measured genes, in column order.
 std::vector<std::string> measured_symbols(const sdk::FitContext& context, const std::string& component);
 
-/// network/coexpression: |correlation| of expression across the fitting cells (coexpression.cpp).
-std::shared_ptr<sdk::NetworkInferrer> make_coexpression(const sdk::Options& options);
-sdk::OptionSchema coexpression_options();
+/// The fitting cells' expression, dense [cells, measured genes] float64.
+at::Tensor fitting_expression(const sdk::FitContext& context, std::int64_t minimum, const std::string& component);
+
+/// Columns of `genes` a network may start from: the context's regulators
+/// ([data] regulators) among them, in column order, else every column.
+std::vector<std::int64_t> regulator_columns(const sdk::FitContext& context, const std::vector<std::string>& genes);
+
+/// network/correlation: |correlation| of expression across the fitting cells (correlation.cpp).
+std::shared_ptr<sdk::NetworkInferrer> make_correlation(const sdk::Options& options);
+sdk::OptionSchema correlation_options();
+
+/// network/prior: a [model.graphs] prior network as the prediction (prior.cpp).
+std::shared_ptr<sdk::NetworkInferrer> make_prior(const sdk::Options& options);
+sdk::OptionSchema prior_options();
+
+/// network/pidc: partial information decomposition (pidc.cpp).
+std::shared_ptr<sdk::NetworkInferrer> make_pidc(const sdk::Options& options);
+sdk::OptionSchema pidc_options();
+
+/// network/grnboost: GRNBoost2's per-target gradient boosting on xgboost (grnboost.cpp).
+std::shared_ptr<sdk::NetworkInferrer> make_grnboost(const sdk::Options& options);
+sdk::OptionSchema grnboost_options();
 
 /// network/random: uniformly random scores, the chance baseline (random_network.cpp).
 std::shared_ptr<sdk::NetworkInferrer> make_random(const sdk::Options& options);

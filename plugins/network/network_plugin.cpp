@@ -5,15 +5,27 @@
 namespace trellis::network {
 namespace {
 void register_components(sdk::Registrar& r) {
-  r.add<sdk::NetworkInferrer>("coexpression",
+  r.add<sdk::NetworkInferrer>("correlation",
                               "|Pearson or Spearman r| between measured genes over the control, training and "
                               "validation cells",
-                              coexpression_options(), make_coexpression);
+                              correlation_options(), make_correlation);
+  r.add<sdk::NetworkInferrer>("prior",
+                              "A [model.graphs] prior network (e.g. DoRothEA, TRRUST) as the prediction: what "
+                              "knowledge alone recovers",
+                              prior_options(), make_prior);
+  r.add<sdk::NetworkInferrer>("pidc",
+                              "Partial information decomposition and context (PIDC, as BEELINE runs it) on "
+                              "discretised expression",
+                              pidc_options(), make_pidc);
+  r.add<sdk::NetworkInferrer>("grnboost",
+                              "GRNBoost2: per-target gradient-boosted trees on the regulators (xgboost), weights = "
+                              "feature importances",
+                              grnboost_options(), make_grnboost);
   r.add<sdk::NetworkInferrer>("random", "Uniformly random edge scores: the chance baseline (ratio metrics ~ 1)",
                               random_options(), make_random);
 }
 }  // namespace
 }  // namespace trellis::network
 
-TRELLIS_PLUGIN("network", "0.1.0", "Regulatory-network inference: co-expression and a random baseline", "MIT",
+TRELLIS_PLUGIN("network", "0.1.0", "Regulatory-network inference: correlation, PIDC, GRNBoost2, a prior network and a random baseline", "MIT",
                trellis::network::register_components)

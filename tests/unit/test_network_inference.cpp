@@ -99,7 +99,7 @@ std::shared_ptr<sdk::NetworkInferrer> inferrer(const std::string& name, nlohmann
 
 }  // namespace
 
-TEST_CASE("network/coexpression: |Pearson| and |Spearman| over control, training and validation cells",
+TEST_CASE("network/correlation: |Pearson| and |Spearman| over control, training and validation cells",
           "[network]") {
   TRELLIS_REQUIRE_DATA(data);
   std::vector<std::int64_t> held_out;
@@ -107,7 +107,7 @@ TEST_CASE("network/coexpression: |Pearson| and |Spearman| over control, training
   REQUIRE(!held_out.empty());
   const auto fosl1 = column(context, "FOSL1"), hbg2 = column(context, "HBG2"), creb5 = column(context, "CREB5");
 
-  const sdk::ScoredEdges edges = inferrer("coexpression")->infer(context);
+  const sdk::ScoredEdges edges = inferrer("correlation")->infer(context);
   const auto g = static_cast<std::int64_t>(context.genes->measured().size());
   CHECK(static_cast<std::int64_t>(edges.size()) == g * (g - 1));  // every ordered pair, constant genes at 0
   CHECK_THAT(score_of(edges, "FOSL1", "HBG2"), WithinAbs(std::abs(pearson(fosl1, hbg2)), 1e-9));
@@ -115,12 +115,12 @@ TEST_CASE("network/coexpression: |Pearson| and |Spearman| over control, training
   CHECK_THAT(score_of(edges, "FOSL1", "CREB5"), WithinAbs(std::abs(pearson(fosl1, creb5)), 1e-9));
   CHECK(score_of(edges, "FOSL1", "FOSL1") == -1);  // no self-loops
 
-  const sdk::ScoredEdges ranked = inferrer("coexpression", {{"method", "spearman"}})->infer(context);
+  const sdk::ScoredEdges ranked = inferrer("correlation", {{"method", "spearman"}})->infer(context);
   CHECK_THAT(score_of(ranked, "FOSL1", "HBG2"), WithinAbs(std::abs(pearson(ranks(fosl1), ranks(hbg2))), 1e-9));
   // Ranks differ from values: the two methods must disagree somewhere.
   CHECK(std::abs(score_of(ranked, "FOSL1", "CREB5") - score_of(edges, "FOSL1", "CREB5")) > 1e-6);
 
-  CHECK_THROWS_WITH(inferrer("coexpression", {{"method", "kendall"}}), Contains("method") && Contains("spearman"));
+  CHECK_THROWS_WITH(inferrer("correlation", {{"method", "kendall"}}), Contains("method") && Contains("spearman"));
 }
 
 TEST_CASE("network/random: every ordered pair once, seeded", "[network]") {

@@ -40,44 +40,46 @@ struct RecoveryScore {
 RecoveryScore score_recovery(const EdgeList& graph, const EdgeList& truth, const std::vector<std::string>& genes) {
   static const auto metrics =
       create_graph_metrics(trellis::test::build_tree_plugins(),
-                           {"auprc", "auprc_ratio", "early_precision", "early_precision_ratio"}, {{"directed", false}});
+                           {"auprc", "auprc_ratio", "early_precision", "epr"}, {{"directed", false}});
   trellis::sdk::GraphMetricInput input;
   input.predicted = scored_edges(graph);
   for (std::size_t e = 0; e < truth.size(); ++e) input.truth.emplace_back(truth.source[e], truth.target[e]);
   input.genes = genes;
   const auto v = score_network(input, metrics).overall;
   return {v.at("auprc") / v.at("auprc_ratio"), v.at("auprc"), v.at("auprc_ratio"), v.at("early_precision"),
-          v.at("early_precision_ratio")};
+          v.at("epr")};
 }
 
 }  // namespace
 
 TEST_CASE("structure recovery: AUPRC and early precision of a ranked graph", "[structure_recovery]") {
-  // Truth A-B, C-D: density 2/6. Ranked graph: A-B (hit), A-C (miss), D-C
-  // (hit; direction does not matter); B-X names a gene outside the nodes.
-  // AP = (1/1 + 2/3) / 2 = 0.8333; top-2 pairs hold 1 hit: precision 0.5.
+  // Truth A-B, D-C: 6 unordered pairs of its genes, density 2/6. Graph: A-B
+  // .9 (hit), A-C |-.8| (miss), D-C .5 (hit; direction does not matter), the
+  // other 3 pairs 0; B-X is outside the truth's genes. PR after (0, 1):
+  // (1/2, 1) (1/2, 1/2) (1, 2/3) (1, 1/3): 1/2 + 1/2 * 7/12 = 19/24. Early
+  // precision: the top 2 listed are B-X (miss) and A-B (hit): 1/2, ratio 3/2.
   const auto truth = edges({{"A", "B", 1}, {"D", "C", 1}});
   const auto graph = edges({{"A", "B", 0.9}, {"A", "C", -0.8}, {"D", "C", 0.5}, {"B", "X", 5}});
   const RecoveryScore s = score_recovery(graph, truth, nodes);
   CHECK_THAT(s.density, WithinAbs(1.0 / 3, 1e-12));
-  CHECK_THAT(s.auprc, WithinAbs((1.0 + 2.0 / 3) / 2, 1e-12));
-  CHECK_THAT(s.auprc_ratio, WithinAbs(2.5, 1e-12));
+  CHECK_THAT(s.auprc, WithinAbs(19.0 / 24, 1e-12));
+  CHECK_THAT(s.auprc_ratio, WithinAbs(19.0 / 8, 1e-12));
   CHECK_THAT(s.early_precision, WithinAbs(0.5, 1e-12));
   CHECK_THAT(s.early_precision_ratio, WithinAbs(1.5, 1e-12));
 }
 
-TEST_CASE("structure recovery: pairs a graph lacks rank last in random order", "[structure_recovery]") {
-  // Graph A-C only (a miss). The 5 other pairs hold both true edges; in
-  // expectation they sit at 1 + i * 6 / 3 = 3 and 5: AP = (1/3 + 2/5) / 2.
-  // Early precision: 1 listed miss, 1 pair topped up at density 2/5 -> 0.2.
+TEST_CASE("structure recovery: pairs a graph lacks score 0 and tie", "[structure_recovery]") {
+  // Graph A-C only (a miss); the 5 other pairs tie at 0 and hold both true
+  // edges: PR (0, 1) (0, 0) (1, 1/3): AUPRC 1/6. Early precision: k = 1
+  // listed edge, a miss.
   const auto truth = edges({{"A", "B", 1}, {"C", "D", 1}});
   const RecoveryScore s = score_recovery(edges({{"A", "C", 1}}), truth, nodes);
-  CHECK_THAT(s.auprc, WithinAbs((1.0 / 3 + 2.0 / 5) / 2, 1e-12));
-  CHECK_THAT(s.early_precision, WithinAbs(0.2, 1e-12));
-  // An empty graph scores the expectation of a random ranking, close to the density.
+  CHECK_THAT(s.auprc, WithinAbs(1.0 / 6, 1e-12));
+  CHECK_THAT(s.early_precision, WithinAbs(0.0, 1e-12));
+  // An empty graph: one tie of all 6 pairs, PR (0, 1) (1, 1/3): (1 + 1/3) / 2.
   const RecoveryScore empty = score_recovery(EdgeList{}, truth, nodes);
-  CHECK_THAT(empty.early_precision_ratio, WithinAbs(1.0, 1e-12));
-  CHECK_THAT(empty.auprc, WithinAbs((1.0 / (7.0 / 3) + 2.0 / (14.0 / 3)) / 2, 1e-12));
+  CHECK_THAT(empty.auprc, WithinAbs(2.0 / 3, 1e-12));
+  CHECK_THAT(empty.early_precision, WithinAbs(0.0, 1e-12));
 }
 
 TEST_CASE("structure recovery: a random graph has the requested edges and recovers at chance", "[structure_recovery]") {
@@ -98,10 +100,9 @@ TEST_CASE("structure recovery: bad input names the file and line", "[structure_r
   TempDir dir;
   const auto bad = dir.write("bad.tsv", "source\ttarget\tweight\nA\tB\t0.5\nA\tC\tstrong\n");
   CHECK_THROWS_WITH(read_edge_list(bad), Contains("bad.tsv:3") && Contains("weight 'strong' is not a finite number"));
-  const auto truth = edges({{"Y", "Z", 1}});
+  const auto truth = edges({{"Y", "Y", 1}});
   CHECK_THROWS_WITH(score_recovery(edges({{"A", "B", 1}}), truth, nodes),
-                    Contains("graph_metric/auprc") && Contains("no edge among the 6 candidate pairs of the 4 genes") &&
-                        Contains("name genes the same way"));
+                    Contains("graph_metric/auprc") && Contains("no edge between two different genes"));
 }
 
 TEST_CASE("trellis graph score prints and writes the scores", "[structure_recovery][cli]") {
@@ -119,7 +120,7 @@ TEST_CASE("trellis graph score prints and writes the scores", "[structure_recove
   std::string header, mine;
   std::getline(in, header);
   std::getline(in, mine);
-  CHECK(header == "graph,edges,true_edges,density,auprc,auprc_ratio,early_precision,early_precision_ratio");
+  CHECK(header == "graph,edges,true_edges,density,auprc,auprc_ratio,early_precision,epr");
   CHECK(mine.rfind("mine,4,2,", 0) == 0);
   r = run_trellis("graph score --truth " + truth.string() + " --graph " + graph.string());
   CHECK(r.exit_code != 0);

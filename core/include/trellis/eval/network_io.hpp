@@ -21,8 +21,10 @@ namespace trellis::core::eval {
 /// and line.
 std::vector<std::pair<std::string, std::string>> read_truth_network(const std::filesystem::path& file);
 
-/// Gene symbols, one per line (the first tab- or comma-separated field);
-/// blank lines and lines starting with '#' are skipped.
+/// Gene symbols, one per line: the first tab- or comma-separated field, or,
+/// when the first line is a header naming a column tf, gene, symbol or
+/// regulator (BEELINE's `,TF,index` TF lists), that column. Blank lines and
+/// lines starting with '#' are skipped.
 std::vector<std::string> read_gene_list(const std::filesystem::path& file);
 
 /// Writes `edges` as `regulator target score`, highest score first (ties

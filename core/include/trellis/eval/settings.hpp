@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
 #include <toml++/toml.h>
 
 #include "trellis/sdk/options.hpp"
@@ -17,6 +18,7 @@ struct EvalSettings {
   std::vector<std::string> metrics;  ///< empty: every registered metric
   std::int64_t sample_cells = 100;   ///< cells sampled per condition from predictors that sample; 0: none
   bool trace = false;                ///< write trace.tsv: the perturbation signal per traced tensor and condition
+  nlohmann::json network = nlohmann::json::object();  ///< options of every graph_metric (task = "network")
   std::vector<std::string> headline = {"mse", "pearson_delta", "pearson_delta_de", "mse_de",
                                        "frac_correct_direction_20", "l2_top1000_control", "rank"};
 };

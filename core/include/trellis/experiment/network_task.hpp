@@ -36,12 +36,21 @@ void check_network_task(const toml::table& config, const plugin::PluginHost& hos
 /// the predictor need not be fitted).
 bool has_network_component(const toml::table& config);
 
-/// The truth a network is scored against: [data] truth_network (and
-/// regulators) restricted to the measured genes, as a GraphMetricInput
-/// without the prediction. Read right after the data, before fitting, so a
-/// truth that names no measured gene fails early (naming the file and some
-/// of its genes).
-sdk::GraphMetricInput load_network_truth(const Prepared& p, const toml::table& config);
+/// The truth a network is scored against: [data] truth_network restricted
+/// to the measured genes, as a GraphMetricInput without the prediction; the
+/// measured genes of [data] regulators go to `p.context.regulators`. Read
+/// right after the data, before fitting, so a truth or TF list that names
+/// no measured gene fails early (with counts and examples).
+sdk::GraphMetricInput load_network_truth(Prepared& p, const toml::table& config);
+
+/// Names of the model's graphs ([model.graphs]) that hold exactly the
+/// truth's edges (in either direction, among the measured genes): a prior
+/// that is the answer. The run refuses them unless [data]
+/// allow_truth_as_prior = true.
+std::vector<std::string> graphs_equal_to_truth(const Prepared& p, const sdk::GraphMetricInput& truth);
+/// [data] allow_truth_as_prior (false when absent).
+bool allow_truth_as_prior(const toml::table& config);
+
 
 /// Infers the network from the fitting data (the [model.network] component,
 /// else the fitted predictor), writes `dir/network.tsv`, and scores it with

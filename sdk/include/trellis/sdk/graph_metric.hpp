@@ -12,14 +12,13 @@
 
 namespace trellis::sdk {
 
-/// What a graph metric scores. Only edges between `genes` count: the host
-/// restricts both networks to the measured genes (and, when a regulator list
-/// is given, to edges leaving a regulator), and drops self-loops.
+/// What a graph metric scores. The host restricts the truth to edges
+/// between two measured genes (`genes`); BEELINE's metrics then range over
+/// the truth's own genes, its sources being the regulators.
 struct TRELLIS_SDK_API GraphMetricInput {
   ScoredEdges predicted;                ///< the inferred network
   std::vector<std::pair<std::string, std::string>> truth;  ///< true regulator -> target edges
   std::vector<std::string> genes;       ///< the genes both networks are over
-  std::vector<std::string> regulators;  ///< candidate regulators (all genes when empty)
   std::uint64_t seed = 0;               ///< for metrics that break ties or draw random baselines
 };
 

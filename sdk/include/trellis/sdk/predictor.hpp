@@ -105,6 +105,9 @@ struct TRELLIS_SDK_API FitContext {
   /// The adapters the config put into the predictor's slots, by slot.
   std::map<std::string, std::shared_ptr<Adapter>> adapters;
   TrainingLoop* trainer = nullptr;
+  /// task = "network": the candidate regulators of [data] regulators that are
+  /// measured (a TF list); empty when every gene may regulate.
+  std::vector<std::string> regulators;
   std::uint64_t seed = 0;
   std::string run_dir;
 

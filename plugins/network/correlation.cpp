@@ -1,9 +1,9 @@
-// network/coexpression: every ordered pair of measured genes scored by the
+// network/correlation: every ordered pair of measured genes scored by the
 // absolute correlation of their expression across the cells of the control
 // and of the training and validation conditions (never a test condition).
 // Pearson correlates the values, Spearman their ranks (ties share the mean
-// rank). Correlation is symmetric, so A -> B and B -> A score the same; the
-// host keeps only edges leaving a regulator when [data] regulators is set.
+// rank). Correlation is symmetric, so A -> B and B -> A score the same.
+// With [data] regulators only edges leaving a regulator are listed.
 // A gene constant over these cells has no correlation: its pairs score 0
 // (listed, so the network always has every ordered pair).
 //
@@ -25,7 +25,7 @@ namespace trellis::network {
 
 namespace {
 
-const std::string kName = "network/coexpression";
+const std::string kName = "network/correlation";
 constexpr std::int64_t kRowsPerBlock = 2048;
 
 // Ranks of each column of `x` ([n, G] double), ties at their mean rank (1-based).
@@ -54,9 +54,9 @@ at::Tensor column_ranks(const at::Tensor& x) {
   return ranks;
 }
 
-class Coexpression : public sdk::NetworkInferrer {
+class Correlation : public sdk::NetworkInferrer {
  public:
-  explicit Coexpression(const sdk::Options& options) : method_(options.get_string("method")) {
+  explicit Correlation(const sdk::Options& options) : method_(options.get_string("method")) {
     if (method_ != "pearson" && method_ != "spearman") throw options.invalid("method", "must be pearson or spearman");
   }
 
@@ -102,11 +102,12 @@ class Coexpression : public sdk::NetworkInferrer {
       throw sdk::Error(kName + ": fewer than 2 genes vary over the " + std::to_string(n) + " fitting cells");
 
     sdk::ScoredEdges edges;
-    const auto pairs = static_cast<std::size_t>(g * (g - 1));
+    const std::vector<std::int64_t> regulators = regulator_columns(context, genes);
+    const auto pairs = regulators.size() * static_cast<std::size_t>(g - 1);
     edges.regulator.reserve(pairs);
     edges.target.reserve(pairs);
     edges.score.reserve(pairs);
-    for (std::int64_t i = 0; i < g; ++i) {
+    for (const std::int64_t i : regulators) {
       const double ni = norm[static_cast<std::size_t>(i)];
       for (std::int64_t j = 0; j < g; ++j) {
         const double nj = norm[static_cast<std::size_t>(j)];
@@ -128,14 +129,14 @@ class Coexpression : public sdk::NetworkInferrer {
 
 }  // namespace
 
-sdk::OptionSchema coexpression_options() {
+sdk::OptionSchema correlation_options() {
   sdk::OptionSchema s;
   s.add("method", "pearson", "pearson (values) or spearman (ranks; densifies all fitting cells at once)");
   return s;
 }
 
-std::shared_ptr<sdk::NetworkInferrer> make_coexpression(const sdk::Options& options) {
-  return std::make_shared<Coexpression>(options);
+std::shared_ptr<sdk::NetworkInferrer> make_correlation(const sdk::Options& options) {
+  return std::make_shared<Correlation>(options);
 }
 
 }  // namespace trellis::network
