@@ -32,12 +32,19 @@ sdk::OptionSchema data_schema() {
       .choices({"error", "drop", "keep"})
       .add("hvg", 0, "keep this many highly variable genes (perturbed genes forced in); 0 keeps all")
       .min(0)
+      .add_table("beeline_genes", "BEELINE's gene selection for network inference on raw inputs: ordering = "
+                                  "GeneOrdering.csv (gene, p-value, variance), tfs, top = 500, p_value = 0.01, "
+                                  "bonferroni = true")
       .add_table("guides", "guide assignment options, for data with guide counts")
       .add_table("annotation", "gene annotation source")
       // Read by the network task (experiment/network_task.cpp), not by the loader.
       .add_path("truth_network", "", "task = \"network\": the true regulator -> target network (TSV with a header)")
       .add_path("regulators", "", "task = \"network\": candidate regulators, one gene per line or a column named TF "
                                   "(default: every gene)")
+      .add("truth_regulators", "all",
+           "task = \"network\": score truth edges from every regulator (all) or only from the screen's perturbed "
+           "genes (perturbed: what a network read off the perturbations can recover)")
+      .choices({"all", "perturbed"})
       .add("allow_truth_as_prior", false,
            "task = \"network\": run even when a [model.graphs] prior holds exactly the truth's edges (labelled in "
            "run.json)");
@@ -56,6 +63,28 @@ std::vector<std::string> strings_of(const nlohmann::json& value, const std::stri
   }
   if (value.is_number_integer()) return {std::to_string(value.get<std::int64_t>())};
   throw sdk::Error("[data.select] " + key + " must be a string or a list of strings");
+}
+
+BeelineGeneSelection parse_beeline_genes(const nlohmann::json& table) {
+  BeelineGeneSelection d;
+  if (table.empty()) return d;
+  const sdk::OptionSchema schema =
+      sdk::OptionSchema{}
+          .require("ordering", sdk::OptionType::path,
+                   "BEELINE's GeneOrdering.csv: a header, then gene, p-value (variation along pseudotime), variance")
+          .add_path("tfs", "", "TF list: significant TFs are all kept and do not count toward `top`")
+          .add("top", d.top, "non-TF genes kept, by variance (BEELINE uses 500 or 1,000)")
+          .min(1)
+          .add("p_value", d.p_value, "significance threshold")
+          .min(0.0)
+          .add("bonferroni", d.bonferroni, "divide the threshold by the number of ordered, expressed genes");
+  const sdk::Options o(schema, table, "[data.beeline_genes]");
+  d.ordering = o.get_path("ordering");
+  d.tfs = o.get_path("tfs");
+  d.top = o.get_int("top");
+  d.p_value = o.get_double("p_value");
+  d.bonferroni = o.get_bool("bonferroni");
+  return d;
 }
 
 }  // namespace
@@ -79,6 +108,7 @@ DataConfig parse_data_config(const nlohmann::json& table) {
   c.unknown_genes = o.get_string("unknown_genes");
   c.hvg = o.get_int("hvg");
   c.guides = o.get_table("guides");
+  c.beeline_genes = parse_beeline_genes(o.get_table("beeline_genes"));
   c.annotation = o.get_table("annotation");
   if (c.format.delimiter.empty()) throw o.invalid("delimiter", "must not be empty");
   // Not declared choices(): technology names (CRISPRa, ...) are accepted too.

@@ -183,6 +183,16 @@ LoadedScreen load_screen(const DataConfig& config, const plugin::PluginHost& hos
 
   sdk::CsrMatrix X = keep.size() == static_cast<std::size_t>(ad.X.rows) ? std::move(ad.X) : ad.X.select_rows(keep);
   std::vector<std::string> gene_names = ad.var.index;
+  if (config.beeline_genes.enabled()) {
+    const std::vector<std::string> kept = select_beeline_genes(config.beeline_genes, gene_names);
+    std::vector<std::int64_t> columns;
+    const std::set<std::string> keep_set(kept.begin(), kept.end());
+    for (std::size_t j = 0; j < gene_names.size(); ++j)
+      if (keep_set.count(gene_names[j])) columns.push_back(static_cast<std::int64_t>(j));
+    spdlog::info("BEELINE gene selection ([data.beeline_genes]): {} of {} genes kept", kept.size(), gene_names.size());
+    X = X.select_cols(columns);
+    gene_names = kept;
+  }
   std::map<std::string, std::vector<std::string>> covariates;
   for (const auto& name : config.covariates) {
     const auto all = column_texts(ad.obs, name, where + " obs (used by [data] covariates)");

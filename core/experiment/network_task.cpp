@@ -26,8 +26,8 @@ namespace {
 
 const std::vector<std::string> task_names = {"response", "network"};
 
-// A [data] file key's value, or empty when absent.
-std::string data_file(const toml::table& config, const char* key) {
+// A [data] string key's value, or empty when absent.
+std::string data_string(const toml::table& config, const char* key) {
   const auto* data = config.get_as<toml::table>("data");
   if (!data) return {};
   const auto* value = data->get_as<std::string>(key);
@@ -46,23 +46,33 @@ std::string first_few(const std::vector<std::string>& items, std::size_t k) {
   return sdk::join(few) + (items.size() > k ? ", ..." : "");
 }
 
-// BEELINE scores pairs of the truth's genes: a network naming none of them
-// (other symbols, or a regulator list disjoint from the truth) is a mistake.
+// BEELINE scores pairs of the truth's genes. A network with no edge between
+// two of them scores as an empty ranking (a method may find nothing the
+// truth knows); one that names none of them is a mistake (other symbols, or
+// a regulator list disjoint from the truth).
 void check_candidates(const sdk::ScoredEdges& network, const sdk::GraphMetricInput& truth, const std::string& who) {
   std::set<std::string> truth_genes;
   for (const auto& [from, to] : truth.truth) truth_genes.insert({from, to});
-  for (std::size_t e = 0; e < network.size(); ++e)
-    if (network.regulator[e] != network.target[e] && truth_genes.count(network.regulator[e]) &&
-        truth_genes.count(network.target[e]))
-      return;
+  bool touches = false;
+  for (std::size_t e = 0; e < network.size(); ++e) {
+    const bool a = truth_genes.count(network.regulator[e]) > 0, b = truth_genes.count(network.target[e]) > 0;
+    if (a && b && network.regulator[e] != network.target[e]) return;
+    touches = touches || a || b;
+  }
   std::vector<std::string> examples;
   for (std::size_t e = 0; e < std::min<std::size_t>(network.size(), 3); ++e)
     examples.push_back(network.regulator[e] + " -> " + network.target[e]);
-  throw sdk::Error(who + " inferred " + std::to_string(network.size()) +
-                   " edges, none of them between two of the truth network's " + std::to_string(truth_genes.size()) +
-                   " genes (" + first_few({truth_genes.begin(), truth_genes.end()}, 5) + ")" +
-                   (examples.empty() ? std::string() : "; its edges are like " + sdk::join(examples)) +
-                   ": the candidate set is empty. Check [data] regulators and that both name genes the same way");
+  const std::string what = who + " inferred " + std::to_string(network.size()) +
+                           " edges, none of them between two of the truth network's " +
+                           std::to_string(truth_genes.size()) + " genes (" +
+                           first_few({truth_genes.begin(), truth_genes.end()}, 5) + ")" +
+                           (examples.empty() ? std::string() : "; its edges are like " + sdk::join(examples));
+  if (touches) {
+    spdlog::warn("{}: it scores as an empty ranking", what);
+    return;
+  }
+  throw sdk::Error(what + ", and none names a truth gene: the candidate set is empty. Check [data] regulators and "
+                          "that both networks name genes the same way");
 }
 
 }  // namespace
@@ -96,13 +106,13 @@ bool has_network_component(const toml::table& config) {
 }
 
 void check_network_task(const toml::table& config, const plugin::PluginHost& host) {
-  const std::string truth = data_file(config, "truth_network");
+  const std::string truth = data_string(config, "truth_network");
   if (truth.empty())
     throw sdk::Error("task = \"network\" needs a truth network to score against: add [data] truth_network = "
                      "\"FILE\" (a TSV with regulator and target columns, e.g. DoRothEA or a simulated screen's "
                      ".network.tsv)");
   require_file(truth, "truth_network");
-  const std::string regulators = data_file(config, "regulators");
+  const std::string regulators = data_string(config, "regulators");
   if (!regulators.empty()) require_file(regulators, "regulators");
   // Building the model's parts only constructs them; data comes later.
   const model::AssembledModel parts = model::assemble(config, host);
@@ -119,14 +129,20 @@ sdk::GraphMetricInput load_network_truth(Prepared& p, const toml::table& config)
   // expression the model could have learned from.
   const std::vector<std::string> genes = measured_gene_names(p.screen());
   const std::unordered_set<std::string> measured(genes.begin(), genes.end());
-  const std::string truth_file = data_file(config, "truth_network");
+  const std::string truth_file = data_string(config, "truth_network");
   const auto truth = eval::read_truth_network(truth_file);
+  // [data] truth_regulators = "perturbed": only edges a perturbation could reveal.
+  const bool perturbed_only = data_string(config, "truth_regulators") == "perturbed";
+  std::set<std::string> perturbed;
+  for (const auto& c : p.screen().conditions) perturbed.insert(c.genes.begin(), c.genes.end());
   sdk::GraphMetricInput input;
   std::set<std::string> truth_genes;
   for (const auto& [from, to] : truth) {
     truth_genes.insert(from);
     truth_genes.insert(to);
-    if (measured.count(from) && measured.count(to) && from != to) input.truth.emplace_back(from, to);
+    // A perturbed regulator need not be measured: its targets are.
+    const bool regulator_ok = perturbed_only ? perturbed.count(from) > 0 : measured.count(from) > 0;
+    if (regulator_ok && measured.count(to) && from != to) input.truth.emplace_back(from, to);
   }
   if (std::none_of(truth_genes.begin(), truth_genes.end(), [&](const std::string& g) { return measured.count(g) > 0; }))
     throw sdk::Error("[data] truth_network '" + truth_file + "': none of its " + std::to_string(truth_genes.size()) +
@@ -135,8 +151,11 @@ sdk::GraphMetricInput load_network_truth(Prepared& p, const toml::table& config)
                      first_few(genes, 5) + "); it must name genes by the screen's symbols");
   if (input.truth.empty())
     throw sdk::Error("[data] truth_network '" + truth_file + "': none of its " + std::to_string(truth.size()) +
-                     " edges joins two different measured genes; nothing could be recovered");
-  const std::string regulator_file = data_file(config, "regulators");
+                     " edges joins two different measured genes" +
+                     (perturbed_only ? std::string(" from a perturbed gene ([data] truth_regulators = \"perturbed\")")
+                                     : std::string()) +
+                     "; nothing could be recovered");
+  const std::string regulator_file = data_string(config, "regulators");
   if (!regulator_file.empty()) {
     const std::vector<std::string> listed = eval::read_gene_list(regulator_file);
     std::set<std::string> kept;

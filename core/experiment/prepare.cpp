@@ -35,6 +35,12 @@ void split_conditions(const toml::table& config, const plugin::PluginHost& host,
   for (const auto& c : p.screen().conditions)
     if (!c.is_control()) perturbed.push_back(c);
   p.split = plugin::guarded(origin, "split", [&] { return splitter->split(perturbed, p.split_seed); });
+  if (p.split_type == "none") {
+    if (task_of(config) != Task::network)
+      throw sdk::Error("[split] type = \"none\" holds nothing out, so nothing could be evaluated: it is for task = "
+                       "\"network\" only; choose another [split] type");
+    return;
+  }
   split::validate_split(p.split, perturbed, "[split] (" + p.split_type + ")");
 }
 
@@ -139,7 +145,7 @@ std::unique_ptr<Prepared> prepare_data(const toml::table& config, const plugin::
   p->train = condition_indices(screen, p->split.train, "split train set");
   p->val = condition_indices(screen, p->split.val, "split validation set");
   p->test = condition_indices(screen, p->split.test, "split test set");
-  if (p->test.empty())
+  if (p->test.empty() && p->split_type != "none")
     throw sdk::Error("the split (" + p->split_type + ") has an empty test set: nothing would be evaluated; "
                      "choose another [split] type or fraction");
   if (p->train.empty()) throw sdk::Error("the split (" + p->split_type + ") has an empty training set");

@@ -6,35 +6,11 @@
 #include <numeric>
 #include <string>
 
-#include <boost/math/distributions/students_t.hpp>
-
 #include "trellis/preprocess/pseudobulk.hpp"
 #include "trellis/sdk/error.hpp"
+#include "trellis/sdk/stats.hpp"
 
 namespace trellis::core::preprocess {
-
-double welch_t(double mean_g, double var_g, double n_g, double mean_c, double var_c, double n_c) {
-  const double t = (mean_g - mean_c) / std::sqrt(var_g / n_g + var_c / n_c);
-  return std::isnan(t) ? 0.0 : t;  // scanpy: NaN only for equal means without variance
-}
-
-double welch_p(double mean_g, double var_g, double n_g, double mean_c, double var_c, double n_c) {
-  const double a = var_g / n_g, b = var_c / n_c;
-  if (!(a + b > 0)) return mean_g == mean_c ? 1.0 : 0.0;
-  const double t = (mean_g - mean_c) / std::sqrt(a + b);
-  const double df = (a + b) * (a + b) / (a * a / (n_g - 1) + b * b / (n_c - 1));
-  const boost::math::students_t dist(df);
-  return 2.0 * boost::math::cdf(boost::math::complement(dist, std::fabs(t)));
-}
-
-std::int64_t benjamini_hochberg_count(std::vector<double> p_values, double fdr) {
-  std::sort(p_values.begin(), p_values.end());
-  const auto m = static_cast<double>(p_values.size());
-  std::int64_t count = 0;
-  for (std::size_t k = 0; k < p_values.size(); ++k)
-    if (p_values[k] <= static_cast<double>(k + 1) * fdr / m) count = static_cast<std::int64_t>(k + 1);
-  return count;
-}
 
 DifferentialExpression differential_expression(const sdk::CsrMatrix& X,
                                                const std::vector<std::int64_t>& cell_condition,
@@ -101,10 +77,10 @@ DifferentialExpression differential_expression(const sdk::CsrMatrix& X,
       scores.resize(G);
       p_values.resize(G);
       for (std::size_t g = 0; g < G; ++g) {
-        scores[g] = static_cast<float>(welch_t(mean_g[g], var_g[g], n_g, ctrl.mean[g], ctrl.var[g], ctrl.n));
-        p_values[g] = welch_p(mean_g[g], var_g[g], n_g, ctrl.mean[g], ctrl.var[g], ctrl.n);
+        scores[g] = static_cast<float>(sdk::welch_t(mean_g[g], var_g[g], n_g, ctrl.mean[g], ctrl.var[g], ctrl.n));
+        p_values[g] = sdk::welch_p(mean_g[g], var_g[g], n_g, ctrl.mean[g], ctrl.var[g], ctrl.n);
       }
-      de.significant[static_cast<std::size_t>(c)] = benjamini_hochberg_count(p_values);
+      de.significant[static_cast<std::size_t>(c)] = sdk::benjamini_hochberg_count(p_values);
       auto& ranking = de.ranking[static_cast<std::size_t>(c)];
       ranking.resize(G);
       std::iota(ranking.begin(), ranking.end(), 0);

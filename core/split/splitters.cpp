@@ -32,6 +32,16 @@ const char* kSeenHelp =
 }  // namespace
 
 void register_splitters(sdk::Registrar& r) {
+  r.add<sdk::Splitter>("none",
+                       "Nothing held out: every perturbed condition trains (task = \"network\" only, e.g. a network "
+                       "read off every perturbation of a screen)",
+                       sdk::OptionSchema{}, [](const sdk::Options&) {
+                         return make([](const std::vector<sdk::Condition>& conditions, std::uint64_t) {
+                           sdk::Split split;
+                           for (const auto& c : conditions) split.train.push_back(c.name);
+                           return split;
+                         });
+                       });
   r.add<sdk::Splitter>(
       "simulation", "GEARS simulation split: unseen genes, combo_seen0/1/2 test subgroups, val by the same draw",
       sdk::OptionSchema{}

@@ -46,6 +46,10 @@ sdk::OptionSchema pidc_options();
 std::shared_ptr<sdk::NetworkInferrer> make_grnboost(const sdk::Options& options);
 sdk::OptionSchema grnboost_options();
 
+/// network/perturbation_effects: a perturbed regulator's DE genes as its targets (perturbation_effects.cpp).
+std::shared_ptr<sdk::NetworkInferrer> make_perturbation_effects(const sdk::Options& options);
+sdk::OptionSchema perturbation_effects_options();
+
 /// network/random: uniformly random scores, the chance baseline (random_network.cpp).
 std::shared_ptr<sdk::NetworkInferrer> make_random(const sdk::Options& options);
 sdk::OptionSchema random_options();

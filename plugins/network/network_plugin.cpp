@@ -21,6 +21,10 @@ void register_components(sdk::Registrar& r) {
                               "GRNBoost2: per-target gradient-boosted trees on the regulators (xgboost), weights = "
                               "feature importances",
                               grnboost_options(), make_grnboost);
+  r.add<sdk::NetworkInferrer>("perturbation_effects",
+                              "From a CRISPR screen: each perturbed regulator's significant DE genes (Welch t, BH) as "
+                              "its targets, weighted by |t|",
+                              perturbation_effects_options(), make_perturbation_effects);
   r.add<sdk::NetworkInferrer>("random", "Uniformly random edge scores: the chance baseline (ratio metrics ~ 1)",
                               random_options(), make_random);
 }

@@ -1,4 +1,5 @@
 // network/random: the chance baseline. Every ordered pair of measured genes
+// (leaving a regulator, with [data] regulators)
 // gets a score drawn uniformly from [0, 1) (seeded), so its graph metrics'
 // ratios to a random predictor are 1 up to sampling noise. Beyond
 // `max_edges` pairs, that many distinct pairs are drawn instead (the pairs
@@ -30,16 +31,18 @@ class RandomNetwork : public sdk::NetworkInferrer {
       edges.target.push_back(genes[static_cast<std::size_t>(b)]);
       edges.score.push_back(uniform(rng));
     };
-    if (g * (g - 1) <= max_edges_) {
-      for (std::int64_t a = 0; a < g; ++a)
+    const std::vector<std::int64_t> regulators = regulator_columns(context, genes);
+    const auto r = static_cast<std::int64_t>(regulators.size());
+    if (r * (g - 1) <= max_edges_) {
+      for (const std::int64_t a : regulators)
         for (std::int64_t b = 0; b < g; ++b)
           if (a != b) add(a, b);
       return edges;
     }
-    std::uniform_int_distribution<std::int64_t> pick(0, g - 1);
+    std::uniform_int_distribution<std::int64_t> pick_regulator(0, r - 1), pick(0, g - 1);
     std::set<std::pair<std::int64_t, std::int64_t>> chosen;
     while (static_cast<std::int64_t>(chosen.size()) < max_edges_) {
-      const std::int64_t a = pick(rng), b = pick(rng);
+      const std::int64_t a = regulators[static_cast<std::size_t>(pick_regulator(rng))], b = pick(rng);
       if (a != b && chosen.insert({a, b}).second) add(a, b);
     }
     return edges;

@@ -223,10 +223,11 @@ TEST_CASE("network runs on BEELINE's layout: bad input names the file, line and 
           "[cli][network][beeline]") {
   TempDir dir;
   const std::string header = "gene,c1,c2,c3,c4\n";
-  const auto good = dir.write("good.csv", header + "A,1,2,3,4\nB,2,1,0,3\nC,0,0,1,2\nD,3,1,2,0\nE,1,1,0,2\n");
+  const auto good =
+      dir.write("good.csv", header + "A,1,2,3,4\nB,2,1,0,3\nC,0,0,1,2\nD,3,1,2,0\nE,1,1,0,2\nF,0,2,1,1\n");
   const auto truth = dir.write("truth.csv", "Gene1,Gene2\nA,B\nC,D\n");
   const auto nowhere = dir.write("nowhere_tfs.csv", ",TF,index\n0,FAKE1,0\n1,FAKE2,1\n");
-  const auto outside = dir.write("outside_tfs.txt", "E\n");
+  const auto elsewhere = dir.write("elsewhere.tsv", "tf\ttarget\nE\tF\n");
   const auto prior = dir.write("prior.tsv", "tf\ttarget\nA\tB\nC\tD\n");
   struct Case {
     const char* name;
@@ -242,10 +243,11 @@ TEST_CASE("network runs on BEELINE's layout: bad input names the file, line and 
        "correlation_network", "", {"text.csv:3, column 4 ('c3'): 'abc' is not a finite number"}},
       {"a TF list naming no expressed gene", good, "correlation_network",
        "regulators = \"" + nowhere.string() + "\"\n",
-       {"[data] regulators '", "none of its 2 genes (FAKE1, FAKE2) is measured in the screen (whose 5 genes are"}},
-      {"an empty candidate set", good, "correlation_network", "regulators = \"" + outside.string() + "\"\n",
-       {"network/correlation inferred 4 edges, none of them between two of the truth network's 4 genes",
-        "the candidate set is empty"}},
+       {"[data] regulators '", "none of its 2 genes (FAKE1, FAKE2) is measured in the screen (whose 6 genes are"}},
+      {"an empty candidate set", good, "prior_network",
+       "[model.graphs.dorothea]\nfile = \"" + elsewhere.string() + "\"\nconfidence_column = \"\"\nsign_column = \"\"\n",
+       {"network/prior inferred 1 edges, none of them between two of the truth network's 4 genes (A, B, C, D)",
+        "none names a truth gene: the candidate set is empty"}},
       {"a prior that is the truth", good, "prior_network",
        "[model.graphs.dorothea]\nfile = \"" + prior.string() + "\"\nconfidence_column = \"\"\nsign_column = \"\"\n",
        {"[model.graphs] dorothea holds exactly the edges of [data] truth_network", "allow_truth_as_prior = true"}},

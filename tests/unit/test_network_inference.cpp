@@ -15,6 +15,7 @@
 #include "support.hpp"
 #include "trellis/sdk/network.hpp"
 #include "trellis/sdk/predictor.hpp"
+#include "trellis/sdk/stats.hpp"
 
 using namespace trellis;
 using Catch::Contains;
@@ -135,4 +136,76 @@ TEST_CASE("network/random: every ordered pair once, seeded", "[network]") {
   const sdk::ScoredEdges few = inferrer("random", {{"max_edges", 100}})->infer(context);
   CHECK(few.size() == 100);
   few.validate();
+}
+
+TEST_CASE("network/perturbation_effects: a perturbed regulator's BH-significant Welch genes, weighted by |t|",
+          "[network]") {
+  TRELLIS_REQUIRE_DATA(data);
+  std::vector<std::int64_t> held_out;
+  sdk::FitContext context = norman_context(data, held_out);
+  const sdk::Screen& screen = *context.screen;
+  const auto& measured = context.genes->measured();
+  std::vector<std::string> genes;
+  for (const auto g : measured) genes.push_back(context.genes->at(g).symbol);
+  // Welch's t by hand, and BH by step-up adjusted p-values (q < 0.05).
+  const auto stats = [&](std::int64_t condition) {
+    const at::Tensor x = screen.dense_rows(screen.cells_of(condition)).to(at::kDouble);
+    return std::make_tuple(x.mean(0), x.var(0, true), static_cast<double>(x.size(0)));
+  };
+  const auto g = static_cast<std::int64_t>(genes.size());
+  const auto expected_targets = [&](std::int64_t condition, std::int64_t regulator) {
+    const auto [mg, vg, ng] = stats(condition);
+    const auto [mc, vc, nc] = stats(screen.control_of(condition));
+    std::vector<double> t(static_cast<std::size_t>(g)), p(static_cast<std::size_t>(g));
+    for (std::int64_t j = 0; j < g; ++j) {
+      const double a = vg[j].item<double>() / ng, b = vc[j].item<double>() / nc;
+      t[static_cast<std::size_t>(j)] = (mg[j].item<double>() - mc[j].item<double>()) / std::sqrt(a + b);
+      p[static_cast<std::size_t>(j)] = sdk::welch_p(mg[j].item<double>(), vg[j].item<double>(), ng,
+                                                    mc[j].item<double>(), vc[j].item<double>(), nc);
+    }
+    std::vector<std::int64_t> order(static_cast<std::size_t>(g));
+    std::iota(order.begin(), order.end(), std::int64_t{0});
+    std::sort(order.begin(), order.end(),
+              [&](auto x, auto y) { return p[static_cast<std::size_t>(x)] < p[static_cast<std::size_t>(y)]; });
+    std::vector<double> q(static_cast<std::size_t>(g));
+    double running = 1.0;
+    for (std::int64_t r = g - 1; r >= 0; --r) {
+      const auto j = static_cast<std::size_t>(order[static_cast<std::size_t>(r)]);
+      running = std::min(running, p[j] * static_cast<double>(g) / static_cast<double>(r + 1));
+      q[j] = running;
+    }
+    std::map<std::string, double> out;
+    for (std::int64_t j = 0; j < g; ++j)
+      if (q[static_cast<std::size_t>(j)] < 0.05 && j != regulator && std::isfinite(t[static_cast<std::size_t>(j)]))
+        out[genes[static_cast<std::size_t>(j)]] = std::abs(t[static_cast<std::size_t>(j)]);
+    return out;
+  };
+  // The first single with DE genes (its gene measured or not), made a training condition.
+  std::int64_t chosen = -1, regulator = -1;
+  std::map<std::string, double> expected;
+  for (std::int64_t c = 0; c < static_cast<std::int64_t>(screen.conditions.size()) && expected.empty(); ++c) {
+    const auto& condition = screen.conditions[static_cast<std::size_t>(c)];
+    if (condition.genes.size() != 1) continue;
+    const auto it = std::find(genes.begin(), genes.end(), condition.genes.front());
+    chosen = c;
+    regulator = it == genes.end() ? -1 : it - genes.begin();
+    expected = expected_targets(chosen, regulator);
+  }
+  REQUIRE(!expected.empty());
+  if (std::count(context.train_conditions.begin(), context.train_conditions.end(), chosen) == 0)
+    context.train_conditions.push_back(chosen);
+  const std::string name = screen.conditions[static_cast<std::size_t>(chosen)].genes.front();
+  context.regulators = {name};
+  const sdk::ScoredEdges edges = inferrer("perturbation_effects")->infer(context);
+  std::map<std::string, double> got;
+  for (std::size_t e = 0; e < edges.size(); ++e) {
+    CHECK(edges.regulator[e] == name);
+    got[edges.target[e]] = edges.score[e];
+  }
+  REQUIRE(got.size() == expected.size());
+  for (const auto& [gene, w] : expected) CHECK_THAT(got.at(gene), WithinAbs(w, 1e-6 * (1 + w)));
+
+  context.regulators = {"NOT_A_GENE"};
+  CHECK_THROWS_WITH(inferrer("perturbation_effects")->infer(context),
+                    Contains("no fitting condition perturbs a single gene of [data] regulators"));
 }

@@ -1,5 +1,7 @@
 #include "catch.hpp"
 
+#include "trellis/sdk/stats.hpp"
+
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -266,7 +268,7 @@ TEST_CASE("Welch t matches a hand computation and scanpy's NaN rule", "[preproce
   CHECK(de.scores[1][1] == 0.0f);
   CHECK(std::isinf(de.scores[1][2]));
   CHECK(de.ranking[1] == std::vector<std::int32_t>{2, 0, 1});
-  CHECK(welch_t(1, 0, 3, 1, 0, 3) == 0.0);
+  CHECK(trellis::sdk::welch_t(1, 0, 3, 1, 0, 3) == 0.0);
   REQUIRE_THROWS_WITH(differential_expression(X, {0, 1, 1, 1, 1, 2}, 3, 0),
                       Contains("needs at least 2 control cells, found 1"));
   REQUIRE_THROWS_WITH(differential_expression(X, {0, 0, 0, 1, 1, 2}, 3, 5), Contains("index 5 is not one of the 3"));
@@ -274,17 +276,17 @@ TEST_CASE("Welch t matches a hand computation and scanpy's NaN rule", "[preproce
 
 TEST_CASE("Welch p-values match scipy and Benjamini-Hochberg counts match a hand computation", "[preprocess]") {
   // scipy.stats.ttest_ind_from_stats(m1, sqrt(v1), n1, m2, sqrt(v2), n2, equal_var=False).pvalue
-  CHECK(welch_p(1.0, 0.5, 10, 0.2, 0.3, 40) == Approx(0.006031459565189714).epsilon(1e-9));
-  CHECK(welch_p(2.0, 1.0, 2, 1.0, 4.0, 3) == Approx(0.5145217350299627).epsilon(1e-9));
-  CHECK(welch_p(0.0, 0.0, 5, 0.0, 0.2, 3) == 1.0);
-  CHECK(welch_p(1.0, 0.0, 5, 1.0, 0.0, 3) == 1.0);  // no variance, equal means
-  CHECK(welch_p(2.0, 0.0, 5, 1.0, 0.0, 3) == 0.0);  // no variance, different means
+  CHECK(trellis::sdk::welch_p(1.0, 0.5, 10, 0.2, 0.3, 40) == Approx(0.006031459565189714).epsilon(1e-9));
+  CHECK(trellis::sdk::welch_p(2.0, 1.0, 2, 1.0, 4.0, 3) == Approx(0.5145217350299627).epsilon(1e-9));
+  CHECK(trellis::sdk::welch_p(0.0, 0.0, 5, 0.0, 0.2, 3) == 1.0);
+  CHECK(trellis::sdk::welch_p(1.0, 0.0, 5, 1.0, 0.0, 3) == 1.0);  // no variance, equal means
+  CHECK(trellis::sdk::welch_p(2.0, 0.0, 5, 1.0, 0.0, 3) == 0.0);  // no variance, different means
   // m = 10, thresholds k * 0.005: p(1) = 0.001 and p(2) = 0.008 pass, p(3) = 0.039 > 0.015 and none after.
-  CHECK(benjamini_hochberg_count({0.06, 0.001, 0.039, 0.041, 0.008, 0.042, 0.074, 0.205, 0.212, 0.216}) == 2);
+  CHECK(trellis::sdk::benjamini_hochberg_count({0.06, 0.001, 0.039, 0.041, 0.008, 0.042, 0.074, 0.205, 0.212, 0.216}) == 2);
   // Step-up, m = 4: p(1) = 0.02 > 0.0125 fails but p(3) = 0.03 <= 0.0375 passes, so the first three count.
-  CHECK(benjamini_hochberg_count({0.02, 0.2, 0.02, 0.03}) == 3);
-  CHECK(benjamini_hochberg_count({0.01, 0.02, 0.03, 0.04}) == 4);
-  CHECK(benjamini_hochberg_count({}) == 0);
+  CHECK(trellis::sdk::benjamini_hochberg_count({0.02, 0.2, 0.02, 0.03}) == 3);
+  CHECK(trellis::sdk::benjamini_hochberg_count({0.01, 0.02, 0.03, 0.04}) == 4);
+  CHECK(trellis::sdk::benjamini_hochberg_count({}) == 0);
 }
 
 TEST_CASE("ranking ties keep gene order and top lists follow the ranking", "[preprocess]") {

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <map>
 #include <string>
+
+#include "trellis/data/beeline_genes.hpp"
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -29,6 +31,7 @@ struct DataConfig {
   std::string values = "auto";                    ///< counts, log_normalised or auto (detected)
   std::string unknown_genes = "error";            ///< error, drop or keep
   std::int64_t hvg = 0;                           ///< 0 = keep all measured genes
+  BeelineGeneSelection beeline_genes;             ///< [data.beeline_genes]; off when no ordering is given
   nlohmann::json guides = nlohmann::json::object();      ///< [data.guides] guide assignment options
   nlohmann::json annotation = nlohmann::json::object();  ///< [data.annotation]
 };

@@ -24,7 +24,7 @@ struct DifferentialExpression {
 
 /// scanpy `rank_genes_groups(method="t-test", reference=control,
 /// rankby_abs=True)` for every condition, plus the number of genes
-/// significant at BH q < 0.05 (welch_p): Welch's t with variances of
+/// significant at BH q < 0.05 (sdk::welch_p, stats.hpp): Welch's t with variances of
 /// ddof=1, score = (mean_g - mean_c) / sqrt(var_g / n_g + var_c / n_c); a
 /// NaN score (equal means, no variance in either group) becomes 0, as in
 /// scanpy; a non-zero difference with no variance stays +-inf. Conditions
@@ -43,19 +43,6 @@ DifferentialExpression differential_expression(const sdk::CsrMatrix& X,
 /// Throws trellis::sdk::Error naming `step` unless `control_of` has one
 /// control index per condition, each in [0, n_conditions).
 void check_controls(const std::vector<std::int64_t>& control_of, std::int64_t n_conditions, const std::string& step);
-/// Welch's t for one gene from summary statistics (variances with ddof=1).
-double welch_t(double mean_g, double var_g, double n_g, double mean_c, double var_c, double n_c);
-
-/// The two-sided p-value of Welch's t-test from the same statistics, with
-/// the Welch-Satterthwaite degrees of freedom (scipy.stats.ttest_ind with
-/// equal_var=False). Without variance in either group: 1 for equal means,
-/// 0 otherwise.
-double welch_p(double mean_g, double var_g, double n_g, double mean_c, double var_c, double n_c);
-
-/// How many of `p_values` have a Benjamini-Hochberg adjusted value below
-/// `fdr`: the largest k with p_(k) <= k * fdr / m (p sorted ascending).
-std::int64_t benjamini_hochberg_count(std::vector<double> p_values, double fdr = 0.05);
-
 /// The first `k` genes of a ranking.
 std::vector<std::int32_t> top_de(const std::vector<std::int32_t>& ranking, std::size_t k = 20);
 
