@@ -16,18 +16,6 @@ namespace trellis::core::eval {
 
 namespace {
 
-std::vector<std::string> split(std::string_view line, char delimiter) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (true) {
-    const std::size_t end = line.find(delimiter, start);
-    out.emplace_back(line.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
-    if (end == std::string_view::npos) break;
-    start = end + 1;
-  }
-  return out;
-}
-
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s;
@@ -47,7 +35,7 @@ std::vector<std::pair<std::string, std::string>> read_truth_network(const std::f
   if (!in.next(view))
     throw sdk::Error(file.string() + ": empty file; expected a header line (e.g. regulator<TAB>target)");
   const char delimiter = view.find('\t') == std::string_view::npos && view.find(',') != std::string_view::npos ? ',' : '\t';
-  const auto header = split(view, delimiter);
+  const auto header = sdk::split_fields(view, delimiter);
   if (header.size() < 2)
     throw sdk::Error(file.string() + ": the header has 1 column; expected the regulator and target columns, "
                      "tab-separated (e.g. regulator<TAB>target)");
@@ -59,7 +47,7 @@ std::vector<std::pair<std::string, std::string>> read_truth_network(const std::f
   std::vector<std::pair<std::string, std::string>> edges;
   while (in.next(view)) {
     if (view.empty()) continue;
-    const auto fields = split(view, delimiter);
+    const auto fields = sdk::split_fields(view, delimiter);
     if (fields.size() <= std::max(from, to))
       throw sdk::Error(file.string() + ":" + std::to_string(in.line_number()) + ": " + std::to_string(fields.size()) +
                        " field(s), expected at least " + std::to_string(std::max(from, to) + 1));
@@ -77,7 +65,7 @@ std::vector<std::string> read_gene_list(const std::filesystem::path& file) {
   while (in.next(view)) {
     if (view.empty() || view.front() == '#') continue;
     const char delimiter = view.find('\t') == std::string_view::npos ? ',' : '\t';
-    auto fields = split(view, delimiter);
+    auto fields = sdk::split_fields(view, delimiter);
     if (first) {
       first = false;
       if (const auto named = column_named(fields, {"tf", "gene", "symbol", "regulator"})) {

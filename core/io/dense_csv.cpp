@@ -12,17 +12,6 @@ namespace trellis::core::io {
 
 namespace {
 
-std::vector<std::string_view> split(std::string_view line, char separator) {
-  std::vector<std::string_view> out;
-  std::size_t start = 0;
-  while (true) {
-    const std::size_t end = line.find(separator, start);
-    out.push_back(line.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
-    if (end == std::string_view::npos) return out;
-    start = end + 1;
-  }
-}
-
 std::string_view unquoted(std::string_view field) {
   while (!field.empty() && (field.back() == ' ' || field.back() == '\r')) field.remove_suffix(1);
   while (!field.empty() && field.front() == ' ') field.remove_prefix(1);
@@ -55,7 +44,7 @@ sdk::AnnData read_dense_csv(const std::filesystem::path& path, bool genes_by_cel
   std::vector<std::string> columns;
   std::vector<std::int64_t> column_numbers;
   {
-    const auto header = split(line, separator);
+    const auto header = sdk::split_fields(line, separator);
     if (header.size() < 2) throw sdk::Error(file + ": the header has one field; expected a name column and data columns");
     for (std::size_t c = 1; c < header.size(); ++c) {
       columns.emplace_back(unquoted(header[c]));
@@ -68,7 +57,7 @@ sdk::AnnData read_dense_csv(const std::filesystem::path& path, bool genes_by_cel
   std::vector<float> values;  // row-major, rows x width
   while (in.next(line)) {
     if (line.empty() || line == "\r") continue;
-    const auto fields = split(line, separator);
+    const auto fields = sdk::split_fields(line, separator);
     const std::string where = file + ":" + std::to_string(in.line_number());
     if (fields.size() != width + 1)
       throw sdk::Error(where + ": " + std::to_string(fields.size()) + " fields, but the header names " +
