@@ -116,7 +116,7 @@ TEST_CASE("screen loading failures name the problem", "[loader]") {
   trellis::test::TempDir dir;
   c["path"] = dir.write("screen.unknown", "x").string();
   REQUIRE_THROWS_WITH(data::load_screen(data::parse_data_config(c), *host),
-                      Contains("cannot tell the format of") && Contains("available: reader/10x, reader/h5ad, reader/mtx"));
+                      Contains("cannot tell the format of") && Contains("available: reader/10x, reader/csv, reader/h5ad, reader/mtx"));
 }
 
 namespace {

@@ -361,7 +361,7 @@ TEST_CASE("splitters register as components with checked options", "[splits]") {
   for (const auto& spec : r.specs) keys.insert(spec.key());
   CHECK(keys == std::set<std::string>{"splitter/simulation", "splitter/single", "splitter/combo_seen0",
                                       "splitter/combo_seen1", "splitter/combo_seen2", "splitter/custom",
-                                      "splitter/doubles", "splitter/transfer"});
+                                      "splitter/doubles", "splitter/none", "splitter/transfer"});
   auto make = [&](const std::string& key, const nlohmann::json& values) {
     for (const auto& spec : r.specs) {
       if (spec.key() == key) {
