@@ -216,4 +216,19 @@ eval::Evaluation infer_and_score_network(Prepared& p, sdk::GraphMetricInput trut
   return eval::score_network(truth, metrics);
 }
 
+std::vector<std::string> check_truth_as_prior(const Prepared& p, const sdk::GraphMetricInput& truth,
+                                              const toml::table& config) {
+  const std::vector<std::string> equal = graphs_equal_to_truth(p, truth);
+  if (equal.empty()) return equal;
+  const std::string which = "[model.graphs] " + sdk::join(equal);
+  if (!allow_truth_as_prior(config))
+    throw sdk::Error(which + " holds exactly the edges of [data] truth_network: a network inferred from that prior "
+                             "would be scored against itself. Use another prior (e.g. DoRothEA when the truth is "
+                             "ChIP-seq), or set [data] allow_truth_as_prior = true to run it anyway (run.json then "
+                             "records truth_as_prior)");
+  spdlog::warn("{} is the truth network itself ([data] allow_truth_as_prior = true): the scores do not measure inference",
+               which);
+  return equal;
+}
+
 }  // namespace trellis::core::experiment

@@ -20,7 +20,6 @@
 #include "trellis/preprocess/pipeline.hpp"
 #include "trellis/sdk/error.hpp"
 #include "trellis/sdk/fit_support.hpp"
-#include "trellis/sdk/suggest.hpp"
 #include "trellis/sdk/trace.hpp"
 #include "trellis/split/split_io.hpp"
 #include "trellis/train/residual_target.hpp"
@@ -104,17 +103,7 @@ RunResult run(const toml::table& config, const plugin::PluginHost& host, const R
   std::vector<std::string> truth_as_prior;
   if (task == Task::network) {
     network_truth = load_network_truth(p, config);
-    truth_as_prior = graphs_equal_to_truth(p, *network_truth);
-    if (!truth_as_prior.empty()) {
-      const std::string which = "[model.graphs] " + sdk::join(truth_as_prior);
-      if (!allow_truth_as_prior(config))
-        throw sdk::Error(which + " holds exactly the edges of [data] truth_network: a network inferred from that prior "
-                                 "would be scored against itself. Use another prior (e.g. DoRothEA when the truth is "
-                                 "ChIP-seq), or set [data] allow_truth_as_prior = true to run it anyway (run.json then "
-                                 "records truth_as_prior)");
-      spdlog::warn("{} is the truth network itself ([data] allow_truth_as_prior = true): the scores do not measure "
-                   "inference", which);
-    }
+    truth_as_prior = check_truth_as_prior(p, *network_truth, config);
   }
   split::write_split(p.split, dir / "split.toml");
   preprocess::save_preprocessed(dir, p.loaded.preprocessed);

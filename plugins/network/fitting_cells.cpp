@@ -39,7 +39,7 @@ std::vector<std::string> measured_symbols(const sdk::FitContext& context, const 
 }
 
 at::Tensor fitting_expression(const sdk::FitContext& context, std::int64_t minimum, const std::string& component) {
-  return context.screen->dense_rows(fitting_cells(context, minimum, component)).to(at::kDouble).contiguous();
+  return context.screen->dense_rows(fitting_cells(context, minimum, component)).contiguous();
 }
 
 std::vector<std::int64_t> regulator_columns(const sdk::FitContext& context, const std::vector<std::string>& genes) {

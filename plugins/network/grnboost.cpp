@@ -148,7 +148,7 @@ class GrnBoost : public sdk::NetworkInferrer {
     static std::once_flag quiet;
     std::call_once(quiet, [] { XGBSetGlobalConfig("{\"verbosity\": 0}"); });
     const std::vector<std::string> genes = measured_symbols(context, kName);
-    const at::Tensor x = fitting_expression(context, 3, kName).to(at::kFloat).contiguous();
+    const at::Tensor x = fitting_expression(context, 3, kName);
     const std::int64_t n = x.size(0), g = x.size(1);
     const std::vector<std::int64_t> regulators = regulator_columns(context, genes);
     // Targets fitted: the first max_targets columns (0 = all), for timing and quick looks.

@@ -23,7 +23,7 @@ at::Tensor fitting_cells(const sdk::FitContext& context, std::int64_t minimum, c
 /// Symbols of the screen's measured genes, in column order.
 std::vector<std::string> measured_symbols(const sdk::FitContext& context, const std::string& component);
 
-/// The fitting cells' expression, dense [cells, measured genes] float64.
+/// The fitting cells' expression, dense [cells, measured genes] float32.
 at::Tensor fitting_expression(const sdk::FitContext& context, std::int64_t minimum, const std::string& component);
 
 /// Columns of `genes` a network may start from: the context's regulators

@@ -135,7 +135,7 @@ class Pidc : public sdk::NetworkInferrer {
     const std::int64_t n = x.size(0), g = x.size(1);
     sdk::log_info(kName + ": discretising " + std::to_string(g) + " genes over " + std::to_string(n) + " cells (" +
                   discretiser_ + ")");
-    const at::Tensor columns = x.t().contiguous();
+    const at::Tensor columns = x.t().to(at::kDouble).contiguous();
     std::vector<Binned> binned(static_cast<std::size_t>(g));
     at::parallel_for(0, g, 1, [&](std::int64_t begin, std::int64_t end) {
       for (std::int64_t j = begin; j < end; ++j) {

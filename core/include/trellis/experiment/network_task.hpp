@@ -50,6 +50,11 @@ sdk::GraphMetricInput load_network_truth(Prepared& p, const toml::table& config)
 std::vector<std::string> graphs_equal_to_truth(const Prepared& p, const sdk::GraphMetricInput& truth);
 /// [data] allow_truth_as_prior (false when absent).
 bool allow_truth_as_prior(const toml::table& config);
+/// graphs_equal_to_truth, refused (an error naming them and the way out)
+/// unless [data] allow_truth_as_prior = true, then logged as a warning.
+/// Returns the graphs, for run.json's truth_as_prior.
+std::vector<std::string> check_truth_as_prior(const Prepared& p, const sdk::GraphMetricInput& truth,
+                                              const toml::table& config);
 
 
 /// Infers the network from the fitting data (the [model.network] component,
