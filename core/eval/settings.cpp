@@ -18,7 +18,10 @@ sdk::OptionSchema eval_schema() {
            "for a predictor that shows its intermediates (sdk::Traceable): write trace.tsv with, per intermediate "
            "and test condition, how far it moves from the control condition")
       .add_table("network", "task = \"network\": options given to every graph_metric component, e.g. tf_edges = "
-                            "false or curve = \"davis_goadrich\" (see `trellis plugins show graph_metric/auprc`)");
+                            "false or curve = \"davis_goadrich\" (see `trellis plugins show graph_metric/auprc`)")
+      .add_table("supervised", "task = \"network\": also run GENELink's supervised protocol (truth edges split per "
+                               "regulator; genelink_* metrics on the test pairs). Keys train (0.2), validation (0.1), "
+                               "single_target_train (0.5); an empty table takes the defaults");
 }
 
 EvalSettings parse_eval_settings(const toml::table& config) {
@@ -30,6 +33,7 @@ EvalSettings parse_eval_settings(const toml::table& config) {
   s.sample_cells = o.get_int("sample_cells");
   s.trace = o.get_bool("trace");
   s.network = o.get_table("network");
+  if (o.is_set("supervised")) s.supervised = o.get_table("supervised");
   return s;
 }
 

@@ -75,6 +75,15 @@ void check_candidates(const sdk::ScoredEdges& network, const sdk::GraphMetricInp
                           "that both networks name genes the same way");
 }
 
+// The test pairs without their labels.
+sdk::ScoredEdges query_of(const sdk::LabelledPairs& test) {
+  sdk::ScoredEdges query;
+  query.regulator = test.regulator;
+  query.target = test.target;
+  query.score.assign(test.size(), 0.0);
+  return query;
+}
+
 }  // namespace
 
 Task task_of(const toml::table& config) {
@@ -200,7 +209,8 @@ std::vector<std::string> graphs_equal_to_truth(const Prepared& p, const sdk::Gra
 }
 
 eval::Evaluation infer_and_score_network(Prepared& p, sdk::GraphMetricInput truth,
-                                         const std::vector<eval::NamedGraphMetric>& metrics, const fs::path& dir) {
+                                         const std::vector<eval::NamedGraphMetric>& metrics,
+                                         const std::optional<SupervisedSettings>& supervised, const fs::path& dir) {
   sdk::NetworkInferrer* inferrer = p.model.network.get();
   const plugin::Origin& origin = p.model.origin(inferrer ? "model.network" : "model.predictor");
   if (!inferrer) inferrer = dynamic_cast<sdk::NetworkInferrer*>(p.model.predictor.get());
@@ -211,9 +221,19 @@ eval::Evaluation infer_and_score_network(Prepared& p, sdk::GraphMetricInput trut
   spdlog::info("inferred network: {} edges ({}), written to {}", network.size(), origin.key,
                (dir / "network.tsv").string());
   check_candidates(network, truth, origin.key);
-  truth.predicted = std::move(network);
   truth.seed = p.context.seed;
-  return eval::score_network(truth, metrics);
+  truth.predicted = network;
+  eval::Evaluation evaluation = eval::score_network(truth, metrics);
+  if (!supervised) return evaluation;
+  const SupervisedSplit split = split_per_regulator(truth, *supervised, p.context.seed);
+  const std::vector<double> scores = plugin::guarded(
+      origin, "infer_supervised", [&] { return inferrer->infer_supervised(p.context, split.train, split.validation, query_of(split.test)); });
+  for (const auto& [name, value] : score_supervised(split, scores, network, *supervised, dir)) {
+    evaluation.metrics.push_back(name);
+    evaluation.directions[name] = sdk::Direction::higher_is_better;
+    evaluation.overall[name] = value;
+  }
+  return evaluation;
 }
 
 std::vector<std::string> check_truth_as_prior(const Prepared& p, const sdk::GraphMetricInput& truth,

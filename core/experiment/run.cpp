@@ -90,10 +90,14 @@ RunResult run(const toml::table& config, const plugin::PluginHost& host, const R
   const Task task = task_of(config);
   std::vector<eval::NamedMetric> metrics;
   std::vector<eval::NamedGraphMetric> graph_metrics;
+  std::optional<SupervisedSettings> supervised;
   if (task == Task::network) {
     graph_metrics = eval::create_graph_metrics(host, eval.metrics, eval.network);
     check_network_task(config, host);
+    if (!eval.supervised.is_null()) supervised = parse_supervised(eval.supervised);
   } else {
+    if (!eval.supervised.is_null())
+      throw sdk::Error("[eval.supervised] scores an inferred network: it needs task = \"network\"");
     metrics = eval::create_metrics(host, eval.metrics);
   }
 
@@ -214,7 +218,7 @@ RunResult run(const toml::table& config, const plugin::PluginHost& host, const R
   double predict_seconds = 0.0;
   RunResult result;
   if (task == Task::network) {
-    result.evaluation = infer_and_score_network(p, std::move(*network_truth), graph_metrics, dir);
+    result.evaluation = infer_and_score_network(p, std::move(*network_truth), graph_metrics, supervised, dir);
     predict_seconds = seconds_since(predict_start);
     eval::write_metrics(result.evaluation, dir);
     // The default headline names expression metrics: a network run shows its own.

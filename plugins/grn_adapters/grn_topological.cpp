@@ -24,7 +24,7 @@
 #include <torch/nn/modules/normalization.h>
 
 #include "edge_perturbation.hpp"
-#include "graph_encoder.hpp"
+#include "trellis/sdk/nn/graph_encoder.hpp"
 #include "trellis/sdk/atomic_file.hpp"
 #include "trellis/sdk/error.hpp"
 #include "trellis/sdk/log.hpp"
@@ -99,7 +99,7 @@ class GrnTopological : public sdk::Adapter {
       sdk::log_info(where_ + ": graph '" + name + "', " + std::to_string(edges.size(1)) + " edges among " +
                     std::to_string(n) + " genes");
       edges_.push_back(edges);
-      encoders_.push_back(register_module("encoder_" + name, GraphEncoder(encoder_kind_, dim_, hidden, layers_)));
+      encoders_.push_back(register_module("encoder_" + name, sdk::nn::GraphEncoder(encoder_kind_, dim_, hidden, layers_)));
     }
     // Keys: the regulators of the first graph (genes with an outgoing edge),
     // or every gene.
@@ -268,7 +268,7 @@ class GrnTopological : public sdk::Adapter {
   at::Tensor rows_, key_rows_, candidates_, epoch_edges_, beta_;
   std::vector<at::Tensor> edges_;
   std::size_t perturbed_index_ = 0;
-  std::vector<GraphEncoder> encoders_;
+  std::vector<sdk::nn::GraphEncoder> encoders_;
   sdk::nn::MultiheadCrossAttention attention_{nullptr};
   torch::nn::LayerNorm query_norm_{nullptr}, key_norm_{nullptr};
   std::optional<at::Generator> sampler_;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "trellis/sdk/error.hpp"
+#include "trellis/sdk/stats.hpp"
 
 namespace trellis::metrics {
 
@@ -102,17 +103,6 @@ double pr_davis_goadrich(const Curve& c) {
   return area;
 }
 
-double roc_trapezoid(const Curve& c) {
-  double area = 0, tpr = 0, fpr = 0;
-  for (std::size_t i = 0; i < c.tp.size(); ++i) {
-    const double t = c.tp[i] / c.positives, f = c.fp[i] / c.negatives;
-    area += (f - fpr) * (t + tpr) / 2;
-    tpr = t;
-    fpr = f;
-  }
-  return area;
-}
-
 }  // namespace
 
 AreaScores area_scores(const sdk::GraphMetricInput& input, bool directed, PrCurve curve) {
@@ -140,9 +130,15 @@ AreaScores area_scores(const sdk::GraphMetricInput& input, bool directed, PrCurv
   if (s.true_edges == s.candidates)
     throw sdk::Error("every one of the " + std::to_string(s.candidates) +
                      " pairs of the truth network's genes is a true edge; there is nothing to rank against");
+  std::vector<double> scores;
+  std::vector<int> labels;
+  for (const auto& [score_of_pair, is_edge] : scored) {
+    scores.push_back(score_of_pair);
+    labels.push_back(is_edge ? 1 : 0);
+  }
+  s.auroc = sdk::roc_auc(scores, labels);  // sklearn's roc_auc_score, as BLEval's roc_curve + auc
   const Curve c = curve_of(std::move(scored));
   s.auprc = curve == PrCurve::trapezoid ? pr_trapezoid(c) : pr_davis_goadrich(c);
-  s.auroc = roc_trapezoid(c);
   return s;
 }
 

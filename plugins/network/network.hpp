@@ -50,6 +50,10 @@ sdk::OptionSchema grnboost_options();
 std::shared_ptr<sdk::NetworkInferrer> make_perturbation_effects(const sdk::Options& options);
 sdk::OptionSchema perturbation_effects_options();
 
+/// network/cell_transformer_gnn: a scBERT-style cell transformer and a GNN over a prior (cell_transformer_gnn.cpp).
+std::shared_ptr<sdk::NetworkInferrer> make_cell_transformer_gnn(const sdk::Options& options);
+sdk::OptionSchema cell_transformer_gnn_options();
+
 /// network/random: uniformly random scores, the chance baseline (random_network.cpp).
 std::shared_ptr<sdk::NetworkInferrer> make_random(const sdk::Options& options);
 sdk::OptionSchema random_options();

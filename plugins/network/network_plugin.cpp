@@ -25,11 +25,15 @@ void register_components(sdk::Registrar& r) {
                               "From a CRISPR screen: each perturbed regulator's significant DE genes (Welch t, BH) as "
                               "its targets, weighted by |t|",
                               perturbation_effects_options(), make_perturbation_effects);
+  r.add<sdk::NetworkInferrer>("cell_transformer_gnn",
+                              "scBERT-style cell transformer pre-trained by masked expression, its gene embeddings "
+                              "through a GNN over a prior network, a link decoder scoring regulator -> target",
+                              cell_transformer_gnn_options(), make_cell_transformer_gnn);
   r.add<sdk::NetworkInferrer>("random", "Uniformly random edge scores: the chance baseline (ratio metrics ~ 1)",
                               random_options(), make_random);
 }
 }  // namespace
 }  // namespace trellis::network
 
-TRELLIS_PLUGIN("network", "0.1.0", "Regulatory-network inference: correlation, PIDC, GRNBoost2, a prior network and a random baseline", "MIT",
+TRELLIS_PLUGIN("network", "0.1.0", "Regulatory-network inference: correlation, PIDC, GRNBoost2, a prior network, networks from perturbations, a cell transformer with a GNN, and a random baseline", "MIT",
                trellis::network::register_components)

@@ -37,6 +37,10 @@ Splitter::~Splitter() = default;
 Registrar::~Registrar() = default;
 Adapter::~Adapter() = default;
 NetworkInferrer::~NetworkInferrer() = default;
+std::vector<double> NetworkInferrer::infer_supervised(FitContext&, const LabelledPairs&, const LabelledPairs&,
+                                                      const ScoredEdges&) {
+  return {};
+}
 GraphMetric::~GraphMetric() = default;
 
 void ScoredEdges::validate() const {

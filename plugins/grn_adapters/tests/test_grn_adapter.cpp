@@ -13,7 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../edge_perturbation.hpp"
-#include "../graph_encoder.hpp"
+#include "trellis/sdk/nn/graph_encoder.hpp"
 #include "plugin_support.hpp"
 #include "support.hpp"
 #include "trellis/config/config.hpp"
@@ -123,17 +123,17 @@ TEST_CASE("grn neighbour sampling: at most k in-edges per gene, all when fewer, 
   const at::Tensor edges = at::stack({at::tensor(s), at::tensor(t)});
   at::Generator a = at::make_generator<at::CPUGeneratorImpl>(5), b = at::make_generator<at::CPUGeneratorImpl>(5),
                 c = at::make_generator<at::CPUGeneratorImpl>(6);
-  const at::Tensor first = grn::sample_in_edges(edges, 12, 3, a);
-  CHECK(at::equal(first, grn::sample_in_edges(edges, 12, 3, b)));
+  const at::Tensor first = sdk::nn::sample_in_edges(edges, 12, 3, a);
+  CHECK(at::equal(first, sdk::nn::sample_in_edges(edges, 12, 3, b)));
   CHECK((first[1] == 0).sum().item<std::int64_t>() == 3);
   CHECK((first[1] == 1).sum().item<std::int64_t>() == 2);
   // Every kept edge is an original one; another seed keeps another set.
   const Pairs all = pairs_of(edges);
   for (const auto& pair : pairs_of(first)) CHECK(all.count(pair) == 1);
   bool differs = false;
-  for (int i = 0; i < 5 && !differs; ++i) differs = !at::equal(first, grn::sample_in_edges(edges, 12, 3, c));
+  for (int i = 0; i < 5 && !differs; ++i) differs = !at::equal(first, sdk::nn::sample_in_edges(edges, 12, 3, c));
   CHECK(differs);
-  CHECK(at::equal(grn::sample_in_edges(edges, 12, 0, a), edges));
+  CHECK(at::equal(sdk::nn::sample_in_edges(edges, 12, 0, a), edges));
 }
 
 TEST_CASE("grn_topological: gradients of the cross-attention and SAGE paths match central differences", "[grn]") {

@@ -19,6 +19,7 @@ struct EvalSettings {
   std::int64_t sample_cells = 100;   ///< cells sampled per condition from predictors that sample; 0: none
   bool trace = false;                ///< write trace.tsv: the perturbation signal per traced tensor and condition
   nlohmann::json network = nlohmann::json::object();  ///< options of every graph_metric (task = "network")
+  nlohmann::json supervised = nullptr;  ///< [eval.supervised] (task = "network"); null when absent
   std::vector<std::string> headline = {"mse", "pearson_delta", "pearson_delta_de", "mse_de",
                                        "frac_correct_direction_20", "l2_top1000_control", "rank"};
 };

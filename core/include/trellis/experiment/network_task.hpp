@@ -5,12 +5,14 @@
 // graph_metric/* components.
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <toml++/toml.h>
 
 #include "trellis/eval/graph_scoring.hpp"
+#include "trellis/experiment/supervised_protocol.hpp"
 #include "trellis/plugin/plugin_host.hpp"
 
 namespace trellis::core::experiment {
@@ -59,9 +61,12 @@ std::vector<std::string> check_truth_as_prior(const Prepared& p, const sdk::Grap
 
 /// Infers the network from the fitting data (the [model.network] component,
 /// else the fitted predictor), writes `dir/network.tsv`, and scores it with
-/// `metrics` against `truth`.
+/// `metrics` against `truth`. With `supervised`, then runs the supervised
+/// protocol too (supervised_protocol.hpp), its genelink_* metrics added to
+/// the evaluation's overall ones.
 eval::Evaluation infer_and_score_network(Prepared& p, sdk::GraphMetricInput truth,
                                          const std::vector<eval::NamedGraphMetric>& metrics,
+                                         const std::optional<SupervisedSettings>& supervised,
                                          const std::filesystem::path& dir);
 
 }  // namespace trellis::core::experiment

@@ -26,6 +26,16 @@ struct TRELLIS_SDK_API ScoredEdges {
   void validate() const;
 };
 
+/// Regulator -> target pairs with a label each (1 = a truth edge, 0 = not):
+/// the training and validation sets of the supervised protocol.
+struct TRELLIS_SDK_API LabelledPairs {
+  std::vector<std::string> regulator;
+  std::vector<std::string> target;
+  std::vector<int> label;
+
+  std::size_t size() const { return label.size(); }
+};
+
 /// Infers a regulatory network from the training data of the context.
 /// Registered as `network/<name>`; a predictor that learns a graph may
 /// implement it too, so `task = "network"` can score that graph.
@@ -33,6 +43,18 @@ class TRELLIS_SDK_API NetworkInferrer {
  public:
   virtual ~NetworkInferrer();
   virtual ScoredEdges infer(FitContext& context) = 0;
+
+  /// The supervised protocol ([eval.supervised], GENELink's): learn from the
+  /// labelled truth pairs of `train` (and `validation`, for model
+  /// selection), then return one score per pair of `query` (the unlabelled
+  /// test pairs), in order. The default returns an empty vector, meaning
+  /// "not supervised": the host then scores the query pairs with infer()'s
+  /// network, unlisted pairs at 0, so every inferrer has a row under both
+  /// protocols. Called after infer() on the same inferrer, which may reuse
+  /// what it learned without labels (a pre-trained cell encoder) but not the
+  /// link decoder it fitted to a prior.
+  virtual std::vector<double> infer_supervised(FitContext& context, const LabelledPairs& train,
+                                               const LabelledPairs& validation, const ScoredEdges& query);
 };
 
 TRELLIS_SDK_KIND(NetworkInferrer, "network", "Infers a scored regulator -> target network from the screen")

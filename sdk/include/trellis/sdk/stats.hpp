@@ -3,6 +3,8 @@
 /// Welch's t-test from summary statistics and Benjamini-Hochberg control:
 /// the differential expression the host computes (GEARS's DE genes) and
 /// plugins that call DE genes themselves (network/perturbation_effects).
+/// Ranking areas for labelled scores (the supervised network protocol and
+/// the plugins that select a model on validation pairs).
 
 #include <cstdint>
 #include <vector>
@@ -27,5 +29,15 @@ TRELLIS_SDK_API double welch_p(double mean_g, double var_g, double n_g, double m
 /// `fdr`: the largest k with p_(k) <= k * fdr / m (p sorted ascending).
 /// The significant ones are the k smallest.
 TRELLIS_SDK_API std::int64_t benjamini_hochberg_count(std::vector<double> p_values, double fdr = 0.05);
+
+/// Area under the ROC curve of `scores` against binary `labels` (1 =
+/// positive), tied scores forming one threshold: sklearn's roc_auc_score.
+/// Throws trellis::sdk::Error when the sizes differ or a class is absent.
+TRELLIS_SDK_API double roc_auc(const std::vector<double>& scores, const std::vector<int>& labels);
+
+/// Average precision, sum over thresholds of (R_n - R_{n-1}) P_n, tied scores
+/// forming one threshold: sklearn's average_precision_score (no
+/// interpolation). Throws like roc_auc.
+TRELLIS_SDK_API double average_precision(const std::vector<double>& scores, const std::vector<int>& labels);
 
 }  // namespace trellis::sdk

@@ -7,7 +7,7 @@
 /// ABI version of the SDK: bumped whenever a change to an SDK type would
 /// break a plugin compiled against the previous headers. The host refuses a
 /// plugin whose value differs from its own.
-#define TRELLIS_SDK_ABI_VERSION 7u
+#define TRELLIS_SDK_ABI_VERSION 8u
 
 /// Human-readable SDK version (also the CMake package version).
 #define TRELLIS_SDK_VERSION "0.1.0"

@@ -6,6 +6,7 @@
 #include "trellis/sdk/nn/gcn.hpp"
 #include "trellis/sdk/nn/attention.hpp"
 #include "trellis/sdk/nn/gin.hpp"
+#include "trellis/sdk/nn/graph_encoder.hpp"
 #include "trellis/sdk/nn/gene_linear.hpp"
 #include "trellis/sdk/nn/message_passing.hpp"
 #include "trellis/sdk/nn/mlp.hpp"

@@ -1,4 +1,4 @@
-#include "graph_encoder.hpp"
+#include "trellis/sdk/nn/graph_encoder.hpp"
 
 #include <ATen/ATen.h>
 
@@ -7,7 +7,7 @@
 #include "trellis/sdk/nn/gin.hpp"
 #include "trellis/sdk/nn/sage.hpp"
 
-namespace trellis::grn {
+namespace trellis::sdk::nn {
 
 at::Tensor sample_in_edges(const at::Tensor& edge_index, std::int64_t num_nodes, std::int64_t k,
                            at::Generator& generator) {
@@ -36,16 +36,16 @@ GraphEncoderImpl::GraphEncoderImpl(const std::string& kind, std::int64_t in, std
     const std::int64_t width = l == 0 ? in : hidden;
     const std::string name = "layer" + std::to_string(l);
     if (kind == "sage") {
-      auto layer = register_module(name, sdk::nn::SAGEConv(width, hidden));
+      auto layer = register_module(name, SAGEConv(width, hidden));
       layers_.push_back([layer](const at::Tensor& x, const at::Tensor& e) { return layer->forward(x, e); });
     } else if (kind == "gcn") {
-      auto layer = register_module(name, sdk::nn::GCNConv(width, hidden));
+      auto layer = register_module(name, GCNConv(width, hidden));
       layers_.push_back([layer](const at::Tensor& x, const at::Tensor& e) { return layer->forward(x, e); });
     } else if (kind == "gin") {
-      auto layer = register_module(name, sdk::nn::GINConv(width, hidden));
+      auto layer = register_module(name, GINConv(width, hidden));
       layers_.push_back([layer](const at::Tensor& x, const at::Tensor& e) { return layer->forward(x, e); });
     } else {
-      throw sdk::Error("encoder = '" + kind + "' is not one of sage, gcn, gin");
+      throw Error("encoder = '" + kind + "' is not one of sage, gcn, gin");
     }
   }
 }
@@ -63,4 +63,4 @@ at::Tensor GraphEncoderImpl::forward(const at::Tensor& x, const at::Tensor& edge
   return h;
 }
 
-}  // namespace trellis::grn
+}  // namespace trellis::sdk::nn

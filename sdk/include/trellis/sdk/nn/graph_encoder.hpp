@@ -1,7 +1,8 @@
 #pragma once
-// The graph encoder of adapter/grn_topological: a stack of SAGE, GCN or GIN
-// layers over one regulatory graph, and the fixed-size neighbour sampling
-// GraphSAGE trains with.
+/// @file graph_encoder.hpp
+/// A stack of SAGE, GCN or GIN layers over one graph, and the fixed-size
+/// neighbour sampling GraphSAGE trains with (adapter/grn_topological,
+/// network/cell_transformer_gnn).
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -12,19 +13,22 @@
 #include <torch/nn/module.h>
 #include <torch/nn/pimpl.h>
 
-namespace trellis::grn {
+#include "trellis/sdk/export.hpp"
+
+namespace trellis::sdk::nn {
 
 /// The edges of `edge_index` ([2, E], row 1 = targets) with at most `k`
 /// in-edges kept per target node, drawn uniformly without replacement from
 /// `generator`; targets with at most `k` keep all of theirs. Edges keep
 /// their original order. `k` <= 0, or no target with more than `k`, keeps
 /// every edge without drawing.
-at::Tensor sample_in_edges(const at::Tensor& edge_index, std::int64_t num_nodes, std::int64_t k,
+TRELLIS_SDK_API at::Tensor sample_in_edges(const at::Tensor& edge_index, std::int64_t num_nodes, std::int64_t k,
                            at::Generator& generator);
 
 /// Layers "sage" (mean aggregation), "gcn" or "gin", widths
 /// in -> hidden -> ... -> hidden, ReLU between layers.
-class GraphEncoderImpl : public torch::nn::Module {
+/// @throws trellis::sdk::Error for another kind.
+class TRELLIS_SDK_API GraphEncoderImpl : public torch::nn::Module {
  public:
   GraphEncoderImpl(const std::string& kind, std::int64_t in, std::int64_t hidden, std::int64_t layers);
   /// `x` [N, in] over the graph's nodes, `edge_index` [2, E] node ids.
@@ -37,6 +41,7 @@ class GraphEncoderImpl : public torch::nn::Module {
   /// Layer l as (x, edge_index) -> x'.
   std::vector<std::function<at::Tensor(const at::Tensor&, const at::Tensor&)>> layers_;
 };
+/// Module holder for GraphEncoderImpl.
 TORCH_MODULE(GraphEncoder);
 
-}  // namespace trellis::grn
+}  // namespace trellis::sdk::nn
