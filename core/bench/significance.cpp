@@ -42,13 +42,20 @@ std::string best_of(const GroupTable& t, const std::string& metric, Wanted wante
   return best;
 }
 
-/// Per seed: condition -> value of `metric` for `experiment` in this table's cells.
+/// Per seed: condition -> value of `metric` for `experiment` in this table's
+/// cells. A cell without conditions (a network run) gives its overall value
+/// under "", so such runs pair over seeds.
 std::map<std::int64_t, std::map<std::string, double>> per_condition(const BenchResults& results, const GroupTable& t,
                                                                     const std::string& experiment,
                                                                     const std::string& metric) {
   std::map<std::int64_t, std::map<std::string, double>> out;
   for (const auto& cell : results.cells) {
     if (cell.id.dataset != t.dataset || cell.id.split != t.split || cell.id.experiment != experiment) continue;
+    if (cell.conditions.empty()) {
+      const auto v = cell.overall.find(metric);
+      if (v != cell.overall.end() && !std::isnan(v->second)) out[cell.id.seed][""] = v->second;
+      continue;
+    }
     for (const auto& [condition, values] : cell.conditions) {
       const auto v = values.find(metric);
       if (v != values.end() && !std::isnan(v->second)) out[cell.id.seed][condition] = v->second;
@@ -100,7 +107,7 @@ std::vector<std::vector<Comparison>> compare_best_to_baselines(const BenchResult
       } else {
         sdk::log_warning(t.dataset + " / " + t.split + ": " + c.model + " vs " + c.baseline + " on " + metric +
                          " has " + std::to_string(c.pairs) +
-                         " paired value(s) (test conditions x seeds); a significance test needs at least " +
+                         " paired value(s) (test conditions x seeds, or seeds for network runs); a significance test needs at least " +
                          std::to_string(kMinimumPairs) + ", so no p-value is given");
       }
       comparisons.push_back(std::move(c));

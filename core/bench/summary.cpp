@@ -85,7 +85,8 @@ std::string comparison_reading(const Comparison& c) {
 }
 
 const char* const kSignificanceNote =
-    "Best model vs best baseline per metric (by seed mean), paired over the test conditions of every seed: "
+    "Best model vs best baseline per metric (by seed mean), paired over the test conditions of every seed (over "
+    "seeds for network runs, which have no test conditions; with 5 seeds the smallest two-sided p is 0.0625): "
     "Wilcoxon signed-rank test (two-sided) and a 95% bootstrap interval of the mean difference, signed so that "
     "a positive difference favours the model. † in the table above marks the significantly better of the two "
     "(p < 0.05); p-values are not corrected for the number of metrics.";

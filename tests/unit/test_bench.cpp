@@ -311,6 +311,32 @@ TEST_CASE("bench results: aggregation of hand-written cells, stats, bold best, a
   CHECK(first_place(tied, {"b"}).empty());
 }
 
+TEST_CASE("bench significance: network runs, without test conditions, pair over seeds", "[bench]") {
+  // epr per seed 1..6: model 2, 3, 4, 5, 6, 7; random 1, 1.5, 1, 1.2, 0.9, 1.1.
+  // Differences 1, 1.5, 3, 3.8, 5.1, 5.9: all positive and distinct, exact
+  // Wilcoxon p = 2 / 2^6 = 0.03125. With seeds 1..5 only: 2 / 2^5 = 0.0625.
+  TempDir dir;
+  const std::vector<double> model = {2, 3, 4, 5, 6, 7}, random = {1, 1.5, 1, 1.2, 0.9, 1.1};
+  for (std::int64_t seed = 1; seed <= 6; ++seed)
+    for (const auto& [e, values] : {std::make_pair(std::string("m"), model), std::make_pair(std::string("r"), random)}) {
+      char buffer[256];
+      std::snprintf(buffer, sizeof buffer,
+                    "{\"overall\": {\"epr\": %.17g}, \"subgroups\": {}, \"conditions\": {},"
+                    " \"directions\": {\"epr\": \"higher_is_better\"}}",
+                    values[static_cast<std::size_t>(seed - 1)]);
+      write_cell(dir.path(), CellId{e, "d", "none", seed}, buffer);
+    }
+  const BenchResults results = collect(dir.path());
+  const auto tables = build_tables(results, {"m", "r"}, {"epr"});
+  const auto comparisons = compare_best_to_baselines(results, tables, {"r"});
+  REQUIRE(comparisons.at(0).size() == 1);
+  const Comparison& c = comparisons[0][0];
+  CHECK(c.pairs == 6);
+  CHECK(c.mean_difference == Approx((1 + 1.5 + 3 + 3.8 + 5.1 + 5.9) / 6));
+  REQUIRE(c.p_value);
+  CHECK(*c.p_value == Approx(0.03125));
+}
+
 TEST_CASE("bench significance: best model vs best baseline, paired over conditions and seeds", "[bench]") {
   // mse (lower is better) per condition, seeds 1 and 2:
   //   model m:     .1 .2 .3  |  .15 .25 .35
