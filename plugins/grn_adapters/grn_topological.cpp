@@ -281,7 +281,8 @@ sdk::OptionSchema grn_topological_options() {
   s.add("graphs", std::vector<std::string>{"dorothea"},
         "Graphs of [model.graphs] to encode, each by its own encoder; their embeddings are summed "
         "(e.g. a prior network and the screen's co-expression graph)");
-  s.add("encoder", "sage", "Graph layers: sage (GraphSAGE, mean aggregation), gcn or gin").choices({"sage", "gcn", "gin"});
+  s.add("encoder", "sage", "Graph layers: sage (GraphSAGE, mean aggregation), gcn, gin, gat or sgconv")
+      .choices({"sage", "gcn", "gin", "gat", "sgconv"});
   s.add("layers", std::int64_t{2}, "Graph layers per encoder").min(1);
   s.add("neighbours", std::vector<std::int64_t>{25, 10},
         "Training only: in-neighbours sampled per gene at each layer (0 = all); inference uses all")

@@ -11,7 +11,7 @@
 //      infer() it learns the prior's edges against sampled non-edges and
 //      scores every candidate pair; for the supervised protocol it learns
 //      labelled truth pairs instead and scores the test pairs.
-#include <set>
+#include <map>
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
@@ -23,7 +23,6 @@
 #include "trellis/sdk/error.hpp"
 #include "trellis/sdk/graph.hpp"
 #include "trellis/sdk/log.hpp"
-#include "trellis/sdk/suggest.hpp"
 
 namespace trellis::network {
 
@@ -217,7 +216,8 @@ sdk::OptionSchema cell_transformer_gnn_options() {
   s.add("batch_cells", c.batch_cells, "cells per pre-training step and read-out batch").min(1);
   s.add("pretrain_learning_rate", c.learning_rate, "Adam learning rate of pre-training").greater_than(0.0);
   s.add("readout_cells", c.readout_cells, "cells the contextual embeddings are averaged over").min(1);
-  s.add("gnn", l.encoder, "GNN layers over the prior").choices({"sage", "gcn", "gin"});
+  s.add("gnn", l.encoder, "GNN layers over the prior: sage, gcn, gin, gat or sgconv (sdk::nn::GraphEncoder)")
+      .choices({"sage", "gcn", "gin", "gat", "sgconv"});
   s.add("gnn_hidden", l.hidden, "GNN width").min(1);
   s.add("gnn_layers", l.layers, "GNN layers").min(1);
   s.add("decoder", l.decoder, "link decoder").choices({"bilinear", "mlp"});

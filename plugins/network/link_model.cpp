@@ -1,5 +1,6 @@
 #include "link_model.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <vector>
 
@@ -127,9 +128,21 @@ void train_on_labels(LinkModel& model, const at::Tensor& x, const at::Tensor& ed
 at::Tensor predict_pairs(LinkModel& model, const at::Tensor& x, const at::Tensor& edges, const NodePairs& pairs) {
   model->eval();
   torch::NoGradGuard no_grad;
-  // In double: float32 sigmoids saturate at 1 from a logit of ~17, tying
-  // the most confident pairs; networks are scored by |score|, so no logits.
-  return at::sigmoid(model->score(model->embed(x, edges), pairs.from, pairs.to).to(at::kDouble));
+  const at::Tensor z = model->embed(x, edges);
+  // In blocks: every pair of 2,000 genes gathers 4 million embedding rows
+  // per side, 1 GB each at width 64.
+  constexpr std::int64_t block = 1 << 18;
+  const std::int64_t n = pairs.from.size(0);
+  at::Tensor scores = at::empty({n}, at::kDouble);
+  for (std::int64_t start = 0; start < n; start += block) {
+    const std::int64_t size = std::min(block, n - start);
+    // In double: float32 sigmoids saturate at 1 from a logit of ~17, tying
+    // the most confident pairs; networks are scored by |score|, so no logits.
+    scores.narrow(0, start, size)
+        .copy_(at::sigmoid(model->score(z, pairs.from.narrow(0, start, size), pairs.to.narrow(0, start, size))
+                               .to(at::kDouble)));
+  }
+  return scores;
 }
 
 }  // namespace trellis::network

@@ -42,7 +42,7 @@ echo "== simulated 2,000 genes x 20,000 cells, 2 threads"
   --out "$work/screen.h5ad" > "$work/simulate.log" 2>&1 || { cat "$work/simulate.log"; exit 1; }
 cut -f1 "$work/screen.network.tsv" | tail -n +2 | sort -u > "$work/regulators.txt"
 echo "   ($(wc -l < "$work/regulators.txt") regulators in the simulator's network)"
-for model in correlation grnboost; do
+for model in correlation grnboost cell_transformer_gnn_coexpression; do
   cat > "$work/sim_$model.toml" <<TOML
 extends = ["$root/configs/data/simulated.toml", "$root/configs/models/${model}_network.toml"]
 seed = 1
@@ -54,26 +54,8 @@ regulators = "$work/regulators.txt"
 type = "none"
 TOML
 done
-cat > "$work/sim_cell_transformer_gnn.toml" <<TOML
-extends = ["$root/configs/data/simulated.toml"]
-task = "network"
-seed = 1
-[data]
-path = "$work/screen.h5ad"
-truth_network = "$work/screen.network.tsv"
-regulators = "$work/regulators.txt"
-[split]
-type = "none"
-[model.predictor]
-type = "predictor/no_change"
-[model.graphs.coexpression]
-type = "graph/coexpression"
-[model.network]
-type = "network/cell_transformer_gnn"
-graph = "coexpression"
-TOML
 run sim_correlation "$work/sim_correlation.toml"
-run sim_cell_transformer_gnn "$work/sim_cell_transformer_gnn.toml"
+run sim_cell_transformer_gnn "$work/sim_cell_transformer_gnn_coexpression.toml"
 run "sim_grnboost_${targets}_targets" "$work/sim_grnboost.toml" --set model.network.max_targets="$targets"
 # Boosting time alone: from the log line announcing the targets to the one
 # counting the edges (1 s resolution).

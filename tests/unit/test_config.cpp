@@ -249,7 +249,7 @@ TEST_CASE("[eval] and [split] keys are checked with the nearest key suggested", 
   toml::table c = defaults();
   c.insert_or_assign("eval", toml::table{{"metric", toml::array{"mse"}}});
   CHECK(message_of([&] { trellis::core::eval::parse_eval_settings(c); }) ==
-        "[eval]: unknown option 'metric'. Did you mean 'metrics'? Known options: metrics, headline, sample_cells, trace, network.");
+        "[eval]: unknown option 'metric'. Did you mean 'metrics'? Known options: metrics, headline, sample_cells, trace, network, supervised.");
   c.insert_or_assign("eval", toml::table{{"sample_cells", -1}});
   CHECK(message_of([&] { trellis::core::eval::parse_eval_settings(c); }) == "[eval]: option 'sample_cells' must be at least 0, got -1");
   c.insert_or_assign("eval", toml::table{{"metrics", toml::array{"mse"}}, {"sample_cells", 7}});

@@ -690,3 +690,22 @@ TEST_CASE("GeneSpecificLinear rejects bad options and input", "[nn][gene_linear]
                       Contains("GeneSpecificLinear: input must be floating point, got Long"));
   REQUIRE_THROWS_WITH(layer(at::Tensor()), Contains("GeneSpecificLinear: input is undefined"));
 }
+
+TEST_CASE("GraphEncoder stacks its layers with a ReLU between them, for every kind", "[nn][graph_encoder]") {
+  torch::manual_seed(3);
+  const auto x = torch::randn({5, 3});
+  const auto ring = edges({0, 1, 2, 3, 4}, {1, 2, 3, 4, 0});
+  tnn::GraphEncoder sage("sage", 3, 4, 2);
+  const auto children = sage->named_children();
+  auto* first = children["layer0"]->as<tnn::SAGEConvImpl>();
+  auto* second = children["layer1"]->as<tnn::SAGEConvImpl>();
+  REQUIRE(first);
+  REQUIRE(second);
+  const auto by_hand = second->forward(torch::relu(first->forward(x, ring)), ring);
+  CHECK(torch::allclose(sage->forward(x, ring, {}, nullptr), by_hand));
+  for (const char* kind : {"gcn", "gin", "gat", "sgconv"}) {
+    tnn::GraphEncoder encoder(kind, 3, 4, 3);
+    CHECK(encoder->forward(x, ring, {}, nullptr).sizes() == torch::IntArrayRef({5, 4}));
+  }
+  CHECK_THROWS_WITH(tnn::GraphEncoder("gcnn", 3, 4, 2), Contains("'gcnn' is not one of sage, gcn, gin, gat, sgconv"));
+}

@@ -3,9 +3,11 @@
 #include <ATen/ATen.h>
 
 #include "trellis/sdk/error.hpp"
+#include "trellis/sdk/nn/gat.hpp"
 #include "trellis/sdk/nn/gcn.hpp"
 #include "trellis/sdk/nn/gin.hpp"
 #include "trellis/sdk/nn/sage.hpp"
+#include "trellis/sdk/nn/sgconv.hpp"
 
 namespace trellis::sdk::nn {
 
@@ -44,8 +46,18 @@ GraphEncoderImpl::GraphEncoderImpl(const std::string& kind, std::int64_t in, std
     } else if (kind == "gin") {
       auto layer = register_module(name, GINConv(width, hidden));
       layers_.push_back([layer](const at::Tensor& x, const at::Tensor& e) { return layer->forward(x, e); });
+    } else if (kind == "gat") {
+      // Four heads averaged: the output keeps the width `hidden`.
+      GATConvOptions options(width, hidden);
+      options.heads = 4;
+      options.concat = false;
+      auto layer = register_module(name, GATConv(options));
+      layers_.push_back([layer](const at::Tensor& x, const at::Tensor& e) { return layer->forward(x, e); });
+    } else if (kind == "sgconv") {
+      auto layer = register_module(name, SGConv(width, hidden));
+      layers_.push_back([layer](const at::Tensor& x, const at::Tensor& e) { return layer->forward(x, e); });
     } else {
-      throw Error("encoder = '" + kind + "' is not one of sage, gcn, gin");
+      throw Error("encoder = '" + kind + "' is not one of sage, gcn, gin, gat, sgconv");
     }
   }
 }

@@ -1,6 +1,6 @@
 #pragma once
 /// @file graph_encoder.hpp
-/// A stack of SAGE, GCN or GIN layers over one graph, and the fixed-size
+/// A stack of SAGE, GCN, GIN, GAT or SGConv layers over one graph, and the fixed-size
 /// neighbour sampling GraphSAGE trains with (adapter/grn_topological,
 /// network/cell_transformer_gnn).
 #include <cstdint>
@@ -25,7 +25,8 @@ namespace trellis::sdk::nn {
 TRELLIS_SDK_API at::Tensor sample_in_edges(const at::Tensor& edge_index, std::int64_t num_nodes, std::int64_t k,
                            at::Generator& generator);
 
-/// Layers "sage" (mean aggregation), "gcn" or "gin", widths
+/// Layers "sage" (mean aggregation), "gcn", "gin", "gat" (4 heads,
+/// averaged) or "sgconv" (K = 1), widths
 /// in -> hidden -> ... -> hidden, ReLU between layers.
 /// @throws trellis::sdk::Error for another kind.
 class TRELLIS_SDK_API GraphEncoderImpl : public torch::nn::Module {
