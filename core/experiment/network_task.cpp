@@ -226,8 +226,9 @@ eval::Evaluation infer_and_score_network(Prepared& p, sdk::GraphMetricInput trut
   eval::Evaluation evaluation = eval::score_network(truth, metrics);
   if (!supervised) return evaluation;
   const SupervisedSplit split = split_per_regulator(truth, *supervised, p.context.seed);
-  const std::vector<double> scores = plugin::guarded(
-      origin, "infer_supervised", [&] { return inferrer->infer_supervised(p.context, split.train, split.validation, query_of(split.test)); });
+  const std::vector<double> scores = plugin::guarded(origin, "infer_supervised", [&] {
+    return inferrer->infer_supervised(p.context, split.train, split.validation, query_of(split.test));
+  });
   for (const auto& [name, value] : score_supervised(split, scores, network, *supervised, dir)) {
     evaluation.metrics.push_back(name);
     evaluation.directions[name] = sdk::Direction::higher_is_better;

@@ -142,12 +142,19 @@ std::map<std::string, double> score_supervised(const SupervisedSplit& split, con
   metrics["genelink_auprc"] = sdk::average_precision(scores, test.label);
   metrics["genelink_auprc_ratio"] = metrics["genelink_auprc"] / positive_share;
 
+  // Every pair with its set, so the split can be checked and reused; only
+  // test pairs are scored.
   std::ostringstream out;
-  out << "regulator\ttarget\tlabel\tscore\n";
-  for (std::size_t i = 0; i < test.size(); ++i)
-    out << test.regulator[i] << '\t' << test.target[i] << '\t' << test.label[i] << '\t'
-        << util::format_double(scores[i]) << '\n';
-  util::write_file_atomic(dir / "supervised_test.tsv", out.str());
+  out << "set\tregulator\ttarget\tlabel\tscore\n";
+  const auto write = [&](const char* name, const sdk::LabelledPairs& set, const std::vector<double>* values) {
+    for (std::size_t i = 0; i < set.size(); ++i)
+      out << name << '\t' << set.regulator[i] << '\t' << set.target[i] << '\t' << set.label[i] << '\t'
+          << (values ? util::format_double((*values)[i]) : std::string()) << '\n';
+  };
+  write("train", split.train, nullptr);
+  write("validation", split.validation, nullptr);
+  write("test", test, &scores);
+  util::write_file_atomic(dir / "supervised_pairs.tsv", out.str());
   const nlohmann::json summary = {
       {"protocol", "GENELink: truth edges split per regulator, all non-targets as negatives; scored on test pairs"},
       {"trained_on_truth", trained},

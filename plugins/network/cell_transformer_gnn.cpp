@@ -21,7 +21,6 @@
 #include "network.hpp"
 #include "trellis/sdk/data.hpp"
 #include "trellis/sdk/error.hpp"
-#include "trellis/sdk/graph.hpp"
 #include "trellis/sdk/log.hpp"
 
 namespace trellis::network {
@@ -82,25 +81,8 @@ class CellTransformerGnn : public sdk::NetworkInferrer {
     LinkModel model(x_.size(1), link_);
     at::Generator generator = at::detail::createCPUGenerator(seed_ + 2);
     train_on_prior(model, x_, message_edges_, positives, regulators_, link_, generator, kName);
-    // Every candidate pair: regulator x gene, no self-pairs.
-    const std::int64_t r = regulators_.size(0);
-    at::Tensor from = regulators_.repeat_interleave(n), to = at::arange(n, at::kLong).repeat({r});
-    const at::Tensor keep = from != to;
-    from = from.masked_select(keep);
-    to = to.masked_select(keep);
-    const at::Tensor scores = predict_pairs(model, x_, message_edges_, {from, to, {}}).contiguous();
-    sdk::ScoredEdges edges;
-    const auto* f = from.data_ptr<std::int64_t>();
-    const auto* t = to.data_ptr<std::int64_t>();
-    const auto* s = scores.data_ptr<double>();
-    edges.regulator.reserve(static_cast<std::size_t>(from.size(0)));
-    edges.target.reserve(static_cast<std::size_t>(from.size(0)));
-    edges.score.assign(s, s + from.size(0));
-    for (std::int64_t i = 0; i < from.size(0); ++i) {
-      edges.regulator.push_back(genes_[static_cast<std::size_t>(f[i])]);
-      edges.target.push_back(genes_[static_cast<std::size_t>(t[i])]);
-    }
-    return edges;
+    const auto [from, to] = candidate_pairs(regulators_, n);
+    return named_edges(from, to, predict_pairs(model, x_, message_edges_, {from, to, {}}), genes_);
   }
 
   std::vector<double> infer_supervised(sdk::FitContext& context, const sdk::LabelledPairs& train,
@@ -142,27 +124,8 @@ class CellTransformerGnn : public sdk::NetworkInferrer {
     for (const auto& name : features_)
       parts.push_back(standardise(context.feature(name).index_select(0, rows).to(at::kFloat)));
     x_ = at::cat(parts, 1).contiguous();
-    prior_edges_ = measured_edges(context);
+    prior_edges_ = measured_prior_edges(context, graph_, kName);
     message_edges_ = std::get<0>(at::unique_dim(at::cat({prior_edges_, prior_edges_.flip(0)}, 1), 1));
-  }
-
-  // The prior's edges between two different measured genes, as columns.
-  at::Tensor measured_edges(const sdk::FitContext& context) const {
-    const sdk::Graph& graph = context.graph(graph_);
-    const std::int64_t universe = static_cast<std::int64_t>(context.genes->size());
-    at::Tensor column = at::full({universe}, -1, at::kLong);
-    const std::vector<std::int64_t>& measured = context.genes->measured();
-    column.index_put_({at::tensor(measured, at::kLong)}, at::arange(static_cast<std::int64_t>(measured.size()), at::kLong));
-    const at::Tensor index = graph.edge_index.to(at::kLong);
-    const at::Tensor from = column.index_select(0, index[0]), to = column.index_select(0, index[1]);
-    const at::Tensor keep = at::logical_and(at::logical_and(from >= 0, to >= 0), from != to);
-    const at::Tensor edges = at::stack({from.masked_select(keep), to.masked_select(keep)});
-    if (edges.size(1) == 0)
-      throw sdk::Error(kName + ": graph '" + graph_ + "' has none of its " + std::to_string(graph.num_edges()) +
-                       " edges between two measured genes; check that it names genes by the screen's symbols");
-    sdk::log_info(kName + ": prior graph '" + graph_ + "', " + std::to_string(edges.size(1)) +
-                  " edges between measured genes");
-    return edges;
   }
 
   NodePairs pairs_of(const std::vector<std::string>& from, const std::vector<std::string>& to,

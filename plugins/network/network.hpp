@@ -1,8 +1,10 @@
 #pragma once
-// The network/* components' factories and option schemas, and the cells
-// they may learn from; registered by network_plugin.cpp.
+// The network/* components' factories and option schemas, and what they may
+// learn from: the fitting cells, regulators, prior edges and candidate pairs
+// (method_inputs.cpp); registered by network_plugin.cpp.
 
 #include <memory>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -30,6 +32,19 @@ at::Tensor fitting_expression(const sdk::FitContext& context, std::int64_t minim
 /// ([data] regulators) among them, in column order, else every column.
 std::vector<std::int64_t> regulator_columns(const sdk::FitContext& context, const std::vector<std::string>& genes);
 
+/// The edges of the [model.graphs] entry `graph` between two different
+/// measured genes, as measured columns [2, E] (int64). Throws naming
+/// `component` when none is left.
+at::Tensor measured_prior_edges(const sdk::FitContext& context, const std::string& graph, const std::string& component);
+
+/// Every pair regulator -> gene over `genes` measured genes with a regulator
+/// of `regulators` (columns), self-pairs left out: {from, to} [P] each.
+std::pair<at::Tensor, at::Tensor> candidate_pairs(const at::Tensor& regulators, std::int64_t genes);
+
+/// Pairs of columns with scores (double) as named edges.
+sdk::ScoredEdges named_edges(const at::Tensor& from, const at::Tensor& to, const at::Tensor& scores,
+                             const std::vector<std::string>& genes);
+
 /// network/correlation: |correlation| of expression across the fitting cells (correlation.cpp).
 std::shared_ptr<sdk::NetworkInferrer> make_correlation(const sdk::Options& options);
 sdk::OptionSchema correlation_options();
@@ -53,6 +68,10 @@ sdk::OptionSchema perturbation_effects_options();
 /// network/cell_transformer_gnn: a scBERT-style cell transformer and a GNN over a prior (cell_transformer_gnn.cpp).
 std::shared_ptr<sdk::NetworkInferrer> make_cell_transformer_gnn(const sdk::Options& options);
 sdk::OptionSchema cell_transformer_gnn_options();
+
+/// network/degree: a regulator's edge rate times a target's in-degree, the degree baseline (degree.cpp).
+std::shared_ptr<sdk::NetworkInferrer> make_degree(const sdk::Options& options);
+sdk::OptionSchema degree_options();
 
 /// network/random: uniformly random scores, the chance baseline (random_network.cpp).
 std::shared_ptr<sdk::NetworkInferrer> make_random(const sdk::Options& options);

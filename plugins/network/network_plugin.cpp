@@ -29,6 +29,10 @@ void register_components(sdk::Registrar& r) {
                               "scBERT-style cell transformer pre-trained by masked expression, its gene embeddings "
                               "through a GNN over a prior network, a link decoder scoring regulator -> target",
                               cell_transformer_gnn_options(), make_cell_transformer_gnn);
+  r.add<sdk::NetworkInferrer>("degree",
+                              "The degree baseline of link prediction: a regulator's edge rate times a target's "
+                              "in-degree, from a prior or (supervised protocol) the training truth pairs",
+                              degree_options(), make_degree);
   r.add<sdk::NetworkInferrer>("random", "Uniformly random edge scores: the chance baseline (ratio metrics ~ 1)",
                               random_options(), make_random);
 }

@@ -49,14 +49,33 @@ std::set<std::string> first_column(const fs::path& file, char delimiter, const s
   return values;
 }
 
+struct PairRow {
+  std::string set, regulator, target;
+  int label = 0;
+  double score = 0;  // test pairs only
+};
+
+std::vector<PairRow> read_pairs(const fs::path& file) {
+  std::vector<PairRow> rows;
+  trellis::sdk::TextInput in(file);
+  std::string line;
+  in.next(line);
+  while (in.next(line)) {
+    const auto f = trellis::sdk::split_fields(line, '\t');
+    rows.push_back({f.at(0), f.at(1), f.at(2), std::stoi(f.at(3)), f.at(4).empty() ? 0.0 : std::stod(f.at(4))});
+  }
+  return rows;
+}
+
 bool have_sklearn() { return std::system("/usr/bin/python3 -c 'import sklearn' >/dev/null 2>&1") == 0; }
 
-// sklearn's roc_auc_score and average_precision_score of supervised_test.tsv.
+// sklearn's roc_auc_score and average_precision_score of the test pairs of
+// supervised_pairs.tsv.
 std::pair<double, double> sklearn_areas(const TempDir& dir, const fs::path& tests) {
   const auto script = dir.write("areas.py", R"(
 import sys, csv
 from sklearn.metrics import roc_auc_score, average_precision_score
-rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
+rows = [r for r in csv.DictReader(open(sys.argv[1]), delimiter="\t") if r["set"] == "test"]
 y = [int(r["label"]) for r in rows]; s = [float(r["score"]) for r in rows]
 print(repr(roc_auc_score(y, s)), repr(average_precision_score(y, s)))
 )");
@@ -107,7 +126,7 @@ TEST_CASE("network/cell_transformer_gnn on mDC: every TF -> gene pair, both prot
     WARN("sklearn is not available to /usr/bin/python3: skipping the recomputed areas");
     return;
   }
-  const auto [auroc, ap] = sklearn_areas(dir, out / "supervised_test.tsv");
+  const auto [auroc, ap] = sklearn_areas(dir, out / "supervised_pairs.tsv");
   CHECK_THAT(metrics["genelink_auroc"].get<double>(), WithinAbs(auroc, 1e-12));
   CHECK_THAT(metrics["genelink_auprc"].get<double>(), WithinAbs(ap, 1e-12));
 }
@@ -154,13 +173,11 @@ TEST_CASE("the supervised protocol scores an unsupervised network's own edges", 
     std::getline(in, a);
     while (in >> a >> b >> w) network[{a, b}] = std::abs(std::stod(w));
   }
-  std::ifstream in(out / "supervised_test.tsv");
-  std::string a, b, label, score;
-  std::getline(in, a);
   std::size_t pairs = 0;
-  while (in >> a >> b >> label >> score) {
-    const auto it = network.find({a, b});
-    CHECK_THAT(std::stod(score), WithinAbs(it == network.end() ? 0.0 : it->second, 1e-12));
+  for (const auto& row : read_pairs(out / "supervised_pairs.tsv")) {
+    if (row.set != "test") continue;
+    const auto it = network.find({row.regulator, row.target});
+    CHECK_THAT(row.score, WithinAbs(it == network.end() ? 0.0 : it->second, 1e-12));
     ++pairs;
   }
   CHECK(pairs > 1000);
@@ -191,4 +208,53 @@ TEST_CASE("network/cell_transformer_gnn and [eval.supervised]: bad settings name
   CHECK(r.exit_code != 0);
   CHECK_THAT(r.output, Contains("[eval.supervised] scores an inferred network: it needs task = \"network\""));
   CHECK_FALSE(fs::exists(out));
+}
+
+TEST_CASE("network/degree scores a regulator's edge rate times a target's in-degree, from the prior or the "
+          "training pairs", "[cli][network][cell_transformer_gnn]") {
+  TRELLIS_REQUIRE_DATA(data);
+  TempDir dir;
+  const fs::path out = dir.path() / "run";
+  // A prior of three edges among mDC genes: Atf3 -> Egr1, Atf3 -> Fos,
+  // Irf1 -> Egr1 (upper-case in BEELINE's table).
+  const fs::path prior = dir.write("prior.tsv", "tf\ttarget\nATF3\tEGR1\nATF3\tFOS\nIRF1\tEGR1\n");
+  const std::string extra = "[model.graphs.dorothea]\nfile = \"" + prior.string() +
+                            "\"\nsign_column = \"\"\nconfidence_column = \"\"\n";
+  const auto r = run_trellis("run " + mdc_experiment(dir, "degree_network", extra).string() + " --out " + out.string(),
+                             "TRELLIS_DATA_DIR=" + data.string());
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  // 821 genes: a rate is (edges + 1) / 822; a score rate * (in-degree + 1).
+  std::map<std::pair<std::string, std::string>, double> network;
+  {
+    std::ifstream in(out / "network.tsv");
+    std::string a, b, w;
+    std::getline(in, a);
+    while (in >> a >> b >> w) network[{a, b}] = std::stod(w);
+  }
+  CHECK_THAT(network.at({"ATF3", "EGR1"}), WithinAbs(3.0 / 822 * 3, 1e-15));
+  CHECK_THAT(network.at({"ATF3", "FOS"}), WithinAbs(3.0 / 822 * 2, 1e-15));
+  CHECK_THAT(network.at({"IRF1", "FOS"}), WithinAbs(2.0 / 822 * 2, 1e-15));
+  CHECK_THAT(network.at({"IRF1", "ATF3"}), WithinAbs(2.0 / 822 * 1, 1e-15));
+
+  // Supervised: the same rule counted on the training pairs written beside
+  // the scores.
+  const auto rows = read_pairs(out / "supervised_pairs.tsv");
+  std::map<std::string, double> positives, pairs, in_degree;
+  for (const auto& row : rows) {
+    if (row.set != "train") continue;
+    pairs[row.regulator] += 1;
+    positives[row.regulator] += row.label;
+    in_degree[row.target] += row.label;
+  }
+  std::size_t checked = 0;
+  for (const auto& row : rows) {
+    if (row.set != "test") continue;
+    const double expected =
+        (positives[row.regulator] + 1) / (pairs[row.regulator] + 2) * (in_degree[row.target] + 1);
+    CHECK_THAT(row.score, WithinAbs(expected, 1e-12));
+    ++checked;
+  }
+  CHECK(checked > 1000);
+  CHECK(read_json(out / "supervised.json")["trained_on_truth"] == true);
 }

@@ -47,9 +47,10 @@ SupervisedSplit split_per_regulator(const sdk::GraphMetricInput& truth, const Su
 /// else the largest |score| `network` gives each pair (0 when unlisted).
 /// Returns genelink_auroc (sklearn roc_auc_score), genelink_auprc
 /// (average_precision_score) and genelink_auprc_ratio (that over the test
-/// pairs' positive share), and writes `dir/supervised_test.tsv`
-/// (regulator, target, label, score) and `dir/supervised.json` (split
-/// sizes, whether the method trained on the truth).
+/// pairs' positive share), and writes `dir/supervised_pairs.tsv` (set,
+/// regulator, target, label, score; scores for test pairs only) and
+/// `dir/supervised.json` (split sizes, whether the method trained on the
+/// truth).
 std::map<std::string, double> score_supervised(const SupervisedSplit& split, const std::vector<double>& supervised,
                                                const sdk::ScoredEdges& network, const SupervisedSettings& settings,
                                                const std::filesystem::path& dir);
