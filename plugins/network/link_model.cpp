@@ -1,6 +1,7 @@
 #include "link_model.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <vector>
 
@@ -18,7 +19,11 @@ namespace trellis::network {
 LinkModelImpl::LinkModelImpl(std::int64_t in, const LinkSettings& s) {
   encoder_ = register_module("encoder", sdk::nn::GraphEncoder(s.encoder, in, s.hidden, s.layers));
   if (s.decoder == "bilinear") {
-    bilinear_ = register_module("decoder", torch::nn::Bilinear(s.hidden, s.hidden, 1));
+    // torch::nn::Bilinear's initialisation, without its backward pass, which
+    // materialises [pairs, hidden, hidden] (1 GB for 40,000 pairs).
+    const double bound = 1.0 / std::sqrt(static_cast<double>(s.hidden));
+    bilinear_weight_ = register_parameter("decoder_weight", at::empty({s.hidden, s.hidden}).uniform_(-bound, bound));
+    bilinear_bias_ = register_parameter("decoder_bias", at::empty({1}).uniform_(-bound, bound));
   } else if (s.decoder == "mlp") {
     sdk::nn::MLPOptions o({2 * s.hidden, s.hidden, 1});
     o.batch_norm = false;
@@ -34,7 +39,7 @@ at::Tensor LinkModelImpl::embed(const at::Tensor& x, const at::Tensor& edges) {
 
 at::Tensor LinkModelImpl::score(const at::Tensor& z, const at::Tensor& from, const at::Tensor& to) {
   const at::Tensor a = z.index_select(0, from), b = z.index_select(0, to);
-  if (bilinear_) return bilinear_->forward(a, b).squeeze(1);
+  if (bilinear_weight_.defined()) return (a.matmul(bilinear_weight_) * b).sum(1) + bilinear_bias_;
   return mlp_->forward(at::cat({a, b}, 1)).squeeze(1);
 }
 

@@ -11,7 +11,6 @@
 #include <ATen/core/Generator.h>
 #include <ATen/core/Tensor.h>
 #include <torch/nn/module.h>
-#include <torch/nn/modules/linear.h>
 #include <torch/nn/pimpl.h>
 
 #include "trellis/sdk/nn/graph_encoder.hpp"
@@ -40,7 +39,7 @@ class LinkModelImpl : public torch::nn::Module {
 
  private:
   sdk::nn::GraphEncoder encoder_{nullptr};
-  torch::nn::Bilinear bilinear_{nullptr};
+  at::Tensor bilinear_weight_, bilinear_bias_;  // undefined with the MLP decoder
   sdk::nn::MLP mlp_{nullptr};
 };
 TORCH_MODULE(LinkModel);
