@@ -40,12 +40,12 @@ at::Tensor random_cells(std::int64_t cells, std::int64_t batch, at::Generator& g
 
 }  // namespace
 
-double pretrain(CellTransformer& model, const at::Tensor& binned, const CellTransformerSettings& s,
+void pretrain(CellTransformer& model, const at::Tensor& binned, const CellTransformerSettings& s,
                 at::Generator& generator, const std::string& who) {
   model->train();
   torch::optim::Adam optimiser(model->parameters(), torch::optim::AdamOptions(s.learning_rate));
-  const std::int64_t report = std::max<std::int64_t>(1, s.steps / 10), tail = std::max<std::int64_t>(1, s.steps / 10);
-  double loss_sum = 0, tail_sum = 0, correct = 0, chosen = 0;
+  const std::int64_t report = std::max<std::int64_t>(1, s.steps / 10);
+  double loss_sum = 0, correct = 0, chosen = 0;
   for (std::int64_t step = 1; step <= s.steps; ++step) {
     const at::Tensor rows = binned.index_select(0, random_cells(binned.size(0), s.batch_cells, generator));
     const CellTokens tokens = sample_tokens(rows, s.expressed_tokens, s.zero_tokens, generator);
@@ -58,9 +58,7 @@ double pretrain(CellTransformer& model, const at::Tensor& binned, const CellTran
     optimiser.zero_grad();
     loss.backward();
     optimiser.step();
-    const double value = loss.item<double>();
-    loss_sum += value;
-    if (step > s.steps - tail) tail_sum += value;
+    loss_sum += loss.item<double>();
     correct += (picked.argmax(1) == truth).sum().item<double>();
     chosen += static_cast<double>(truth.size(0));
     if (step % report == 0 || step == s.steps) {
@@ -72,7 +70,6 @@ double pretrain(CellTransformer& model, const at::Tensor& binned, const CellTran
       loss_sum = correct = chosen = 0;
     }
   }
-  return tail_sum / static_cast<double>(tail);
 }
 
 at::Tensor read_out(CellTransformer& model, const at::Tensor& binned, const CellTransformerSettings& s,

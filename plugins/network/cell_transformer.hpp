@@ -57,8 +57,8 @@ TORCH_MODULE(CellTransformer);
 
 /// Stage 1: masked-expression pre-training on `binned` [cells, genes] for
 /// settings.steps steps of batch_cells random cells (Adam), logging the
-/// masked tokens' cross-entropy and accuracy. Returns the last 10%'s mean loss.
-double pretrain(CellTransformer& model, const at::Tensor& binned, const CellTransformerSettings& settings,
+/// masked tokens' cross-entropy and accuracy every tenth of the steps.
+void pretrain(CellTransformer& model, const at::Tensor& binned, const CellTransformerSettings& settings,
                 at::Generator& generator, const std::string& who);
 
 /// Stage 2: each gene's final hidden state averaged over the readout cells

@@ -135,24 +135,28 @@ TEST_CASE("network/cell_transformer_gnn learns the edges of its prior: taught th
           "[cli][network][cell_transformer_gnn]") {
   TRELLIS_REQUIRE_DATA(data);
   TempDir dir;
-  const fs::path out = dir.path() / "run";
   // The truth as the prior (allowed and labelled): the decoder learns those
   // edges, so BEELINE's AUROC against them must be far above chance. A
-  // broken GNN, decoder or candidate mapping scores near 0.5.
+  // broken GNN, decoder or candidate mapping scores near 0.5. Both decoders,
+  // GraphSAGE and GAT layers.
   std::string truth = read_text(data / "grn/beeline_mdc/network_chip_specific.csv");
   std::replace(truth.begin(), truth.end(), ',', '\t');
   const fs::path prior = dir.write("truth.tsv", truth);
-  const std::string extra = quick + "[model.graphs.dorothea]\nfile = \"" + prior.string() +
-                            "\"\nsource_column = \"Gene1\"\ntarget_column = \"Gene2\"\nsign_column = \"\"\n"
-                            "confidence_column = \"\"\n[data]\nallow_truth_as_prior = true\n";
-  const auto r = run_trellis("run " + mdc_experiment(dir, "cell_transformer_gnn_network", extra).string() +
-                                 " --out " + out.string(),
-                             "TRELLIS_DATA_DIR=" + data.string());
-  INFO(r.output);
-  REQUIRE(r.exit_code == 0);
-  const auto metrics = read_json(out / "metrics.json")["overall"];
-  CHECK(metrics["auroc"].get<double>() > 0.9);
-  CHECK(read_json(out / "run.json")["truth_as_prior"] == nlohmann::json::array({"dorothea"}));
+  for (const std::string variant : {"", "gnn = \"gat\"\ndecoder = \"mlp\"\n"}) {
+    INFO(variant);
+    const fs::path out = dir.path() / (variant.empty() ? "sage_bilinear" : "gat_mlp");
+    const std::string extra = quick + variant + "[model.graphs.dorothea]\nfile = \"" + prior.string() +
+                              "\"\nsource_column = \"Gene1\"\ntarget_column = \"Gene2\"\nsign_column = \"\"\n"
+                              "confidence_column = \"\"\n[data]\nallow_truth_as_prior = true\n";
+    const auto r = run_trellis("run " + mdc_experiment(dir, "cell_transformer_gnn_network", extra).string() +
+                                   " --out " + out.string(),
+                               "TRELLIS_DATA_DIR=" + data.string());
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    const auto metrics = read_json(out / "metrics.json")["overall"];
+    CHECK(metrics["auroc"].get<double>() > 0.9);
+    CHECK(read_json(out / "run.json")["truth_as_prior"] == nlohmann::json::array({"dorothea"}));
+  }
 }
 
 TEST_CASE("the supervised protocol scores an unsupervised network's own edges", "[cli][network][cell_transformer_gnn]") {
