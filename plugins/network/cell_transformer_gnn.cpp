@@ -22,6 +22,7 @@
 #include "trellis/sdk/data.hpp"
 #include "trellis/sdk/error.hpp"
 #include "trellis/sdk/log.hpp"
+#include "trellis/sdk/suggest.hpp"
 
 namespace trellis::network {
 
@@ -124,6 +125,9 @@ class CellTransformerGnn : public sdk::NetworkInferrer {
     for (const auto& name : features_)
       parts.push_back(standardise(context.feature(name).index_select(0, rows).to(at::kFloat)));
     x_ = at::cat(parts, 1).contiguous();
+    sdk::log_info(kName + ": gene inputs of " + std::to_string(x_.size(1)) + " columns, " +
+                  std::to_string(cell_.dim) + " contextual" +
+                  (features_.empty() ? std::string() : " and the rest from " + sdk::join(features_)));
     prior_edges_ = measured_prior_edges(context, graph_, kName);
     message_edges_ = std::get<0>(at::unique_dim(at::cat({prior_edges_, prior_edges_.flip(0)}, 1), 1));
   }

@@ -6,6 +6,7 @@
 #include "catch.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -47,6 +48,16 @@ std::set<std::string> first_column(const fs::path& file, char delimiter, const s
   std::set<std::string> values;
   while (in.next(line)) values.insert(trellis::sdk::split_fields(line, delimiter).at(column));
   return values;
+}
+
+// network.tsv as (regulator, target) -> score.
+std::map<std::pair<std::string, std::string>, double> read_network(const fs::path& file) {
+  std::map<std::pair<std::string, std::string>, double> edges;
+  std::ifstream in(file);
+  std::string a, b, w;
+  std::getline(in, a);
+  while (in >> a >> b >> w) edges[{a, b}] = std::stod(w);
+  return edges;
 }
 
 struct PairRow {
@@ -138,11 +149,13 @@ TEST_CASE("network/cell_transformer_gnn learns the edges of its prior: taught th
   // The truth as the prior (allowed and labelled): the decoder learns those
   // edges, so BEELINE's AUROC against them must be far above chance. A
   // broken GNN, decoder or candidate mapping scores near 0.5. Both decoders,
-  // GraphSAGE and GAT layers.
+  // GraphSAGE and GAT layers, with and without an encoder's features.
   std::string truth = read_text(data / "grn/beeline_mdc/network_chip_specific.csv");
   std::replace(truth.begin(), truth.end(), ',', '\t');
   const fs::path prior = dir.write("truth.tsv", truth);
-  for (const std::string variant : {"", "gnn = \"gat\"\ndecoder = \"mlp\"\n"}) {
+  const std::string gat_mlp_go =
+      "gnn = \"gat\"\ndecoder = \"mlp\"\nfeatures = [\"go\"]\n[model.encoders.go]\ntype = \"encoder/go_terms\"\n";
+  for (const std::string variant : {std::string(), gat_mlp_go}) {
     INFO(variant);
     const fs::path out = dir.path() / (variant.empty() ? "sage_bilinear" : "gat_mlp");
     const std::string extra = quick + variant + "[model.graphs.dorothea]\nfile = \"" + prior.string() +
@@ -153,6 +166,7 @@ TEST_CASE("network/cell_transformer_gnn learns the edges of its prior: taught th
                                "TRELLIS_DATA_DIR=" + data.string());
     INFO(r.output);
     REQUIRE(r.exit_code == 0);
+    CHECK_THAT(r.output, Contains(variant.empty() ? "columns, 32 contextual\n" : "32 contextual and the rest from go"));
     const auto metrics = read_json(out / "metrics.json")["overall"];
     CHECK(metrics["auroc"].get<double>() > 0.9);
     CHECK(read_json(out / "run.json")["truth_as_prior"] == nlohmann::json::array({"dorothea"}));
@@ -170,18 +184,12 @@ TEST_CASE("the supervised protocol scores an unsupervised network's own edges", 
   REQUIRE(r.exit_code == 0);
   CHECK(read_json(out / "supervised.json")["trained_on_truth"] == false);
   // Each test pair's score is the network's |score| of that pair.
-  std::map<std::pair<std::string, std::string>, double> network;
-  {
-    std::ifstream in(out / "network.tsv");
-    std::string a, b, w;
-    std::getline(in, a);
-    while (in >> a >> b >> w) network[{a, b}] = std::abs(std::stod(w));
-  }
+  const auto network = read_network(out / "network.tsv");
   std::size_t pairs = 0;
   for (const auto& row : read_pairs(out / "supervised_pairs.tsv")) {
     if (row.set != "test") continue;
     const auto it = network.find({row.regulator, row.target});
-    CHECK_THAT(row.score, WithinAbs(it == network.end() ? 0.0 : it->second, 1e-12));
+    CHECK_THAT(row.score, WithinAbs(it == network.end() ? 0.0 : std::abs(it->second), 1e-12));
     ++pairs;
   }
   CHECK(pairs > 1000);
@@ -229,13 +237,7 @@ TEST_CASE("network/degree scores a regulator's edge rate times a target's in-deg
   INFO(r.output);
   REQUIRE(r.exit_code == 0);
   // 821 genes: a rate is (edges + 1) / 822; a score rate * (in-degree + 1).
-  std::map<std::pair<std::string, std::string>, double> network;
-  {
-    std::ifstream in(out / "network.tsv");
-    std::string a, b, w;
-    std::getline(in, a);
-    while (in >> a >> b >> w) network[{a, b}] = std::stod(w);
-  }
+  const auto network = read_network(out / "network.tsv");
   CHECK_THAT(network.at({"ATF3", "EGR1"}), WithinAbs(3.0 / 822 * 3, 1e-15));
   CHECK_THAT(network.at({"ATF3", "FOS"}), WithinAbs(3.0 / 822 * 2, 1e-15));
   CHECK_THAT(network.at({"IRF1", "FOS"}), WithinAbs(2.0 / 822 * 2, 1e-15));
