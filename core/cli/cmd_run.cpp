@@ -5,7 +5,6 @@
 #include <iostream>
 
 #include <CLI/CLI.hpp>
-#include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/spdlog.h>
 
 #include "commands.hpp"
@@ -44,13 +43,6 @@ void assemble_only(const toml::table& config, const plugin::PluginHost& host) {
   std::cout << "Built " << model.provenance.size() << " components:\n";
   for (const auto& p : model.provenance)
     std::cout << "  [" << p.table << "] " << p.key << "  (plugin " << p.plugin << " " << p.version << ")\n";
-}
-
-// Logs go to the run directory as well as the terminal.
-void log_to_file(const fs::path& file) {
-  auto sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(file.string());
-  sink->set_pattern("[%Y-%m-%d %H:%M:%S.%e] %l %v");
-  spdlog::default_logger()->sinks().push_back(sink);
 }
 
 }  // namespace

@@ -52,5 +52,8 @@ void add_data_command(CLI::App& app, GlobalOptions& global);
 void add_simulate_command(CLI::App& app, GlobalOptions& global);
 void add_bench_command(CLI::App& app, GlobalOptions& global);
 void add_graph_command(CLI::App& app, GlobalOptions& global);
+void add_dna_command(CLI::App& app, GlobalOptions& global);
+/// `trellis dna score` (cmd_dna_score.cpp).
+void add_dna_score_command(CLI::App& dna, GlobalOptions& global);
 
 }  // namespace trellis::core::cli

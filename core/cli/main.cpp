@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
   add_simulate_command(app, global);
   add_bench_command(app, global);
   add_graph_command(app, global);
+  add_dna_command(app, global);
 
   try {
     app.parse(argc, argv);

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/spdlog.h>
 #include <toml++/toml.h>
 
 #include "trellis/config/config.hpp"
@@ -70,6 +72,12 @@ std::string plugins_toml(const plugin::PluginHost& host) {
   for (const auto& p : host.plugins())
     list.push_back(toml::table{{"name", p->name}, {"version", p->version}, {"library", p->path.string()}});
   return config::to_toml(toml::table{{"plugins", list}});
+}
+
+void log_to_file(const std::filesystem::path& file) {
+  auto sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(file.string());
+  sink->set_pattern("[%Y-%m-%d %H:%M:%S.%e] %l %v");
+  spdlog::default_logger()->sinks().push_back(sink);
 }
 
 }  // namespace trellis::core::cli

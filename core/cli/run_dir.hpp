@@ -49,6 +49,9 @@ class StagedDir {
   bool committed_ = false;
 };
 
+/// Log lines go to `file` as well as the terminal.
+void log_to_file(const std::filesystem::path& file);
+
 /// plugins.toml: name, version and library of every loaded plugin.
 std::string plugins_toml(const plugin::PluginHost& host);
 

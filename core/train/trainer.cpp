@@ -58,7 +58,7 @@ sdk::Error bad_loss(double loss, std::int64_t epoch, std::int64_t step, const sd
   if (seen.size() > kShown) names += ", ... (" + std::to_string(seen.size()) + " conditions)";
   return sdk::Error("training stopped: the loss is " + std::string(std::isnan(loss) ? "NaN" : "infinite") +
                     " at epoch " + std::to_string(epoch) + ", step " + std::to_string(step) +
-                    " (batch of conditions " + names + "); try a lower learning_rate (now " + text(lr) +
+                    (seen.empty() ? std::string() : " (batch of conditions " + names + ")") + "; try a lower learning_rate (now " + text(lr) +
                     ") or clip_norm");
 }
 
@@ -92,6 +92,15 @@ double learning_rate_at(const sdk::TrainingSettings& s, std::int64_t epoch) {
   if (s.schedule == "cosine")
     return s.learning_rate * 0.5 * (1.0 + std::cos(M_PI * e / static_cast<double>(s.epochs)));
   return s.learning_rate;
+}
+
+double learning_rate_at_step(const sdk::TrainingSettings& s, std::int64_t warmup_steps, std::int64_t step,
+                             std::int64_t total) {
+  double rate = s.learning_rate;
+  if (warmup_steps > 0) rate *= std::min(1.0, static_cast<double>(step + 1) / static_cast<double>(warmup_steps));
+  if (s.schedule == "cosine" && total > 0)
+    rate *= 0.5 * (1.0 + std::cos(M_PI * static_cast<double>(step) / static_cast<double>(total)));
+  return rate;
 }
 
 Trainer::Trainer(const sdk::FitContext& context, TrainerOptions options)
@@ -200,7 +209,8 @@ StageReport Trainer::train_stage(sdk::NeuralPredictor& model, const StagePlan& p
   if (params.empty())
     throw sdk::Error(plan.label + "the model has no parameters to train; create them in prepare()");
   const auto optimizer = make_optimizer(params, s);
-  const bool validating = plan.stage.validate && static_cast<bool>(options_.validate) && !context_.val_conditions.empty();
+  // The host sets `validate` only when there is something to validate on.
+  const bool validating = plan.stage.validate && static_cast<bool>(options_.validate);
 
   std::mt19937_64 rng(options_.seed);
   TrainState state;
@@ -233,6 +243,7 @@ StageReport Trainer::train_stage(sdk::NeuralPredictor& model, const StagePlan& p
     // The schedule is a function of the epoch alone, so a resumed run
     // follows it exactly.
     const double lr = learning_rate_at(s, epoch);
+    double last_lr = lr;  // what the epoch ended with, for the log
     for (auto& group : optimizer->param_groups()) group.options().set_lr(lr);
     model.train();
     for (const auto& [slot, adapter] : context_.adapters)
@@ -244,6 +255,12 @@ StageReport Trainer::train_stage(sdk::NeuralPredictor& model, const StagePlan& p
     std::int64_t rows = 0;
     std::map<std::string, double> scalar_sums;
     for (std::int64_t b = 0; b < steps; ++b) {
+      if (options_.schedule_by_step) {
+        // A function of the global step alone, so a resumed run follows it exactly.
+        const double step_lr = learning_rate_at_step(s, options_.warmup_steps, (epoch - 1) * steps + b, s.epochs * steps);
+        for (auto& group : optimizer->param_groups()) group.options().set_lr(step_lr);
+        last_lr = step_lr;
+      }
       sdk::Batch batch = source.batch(b);
       const bool profiling = profiler.next();
       if (profiling) profiler.begin();
@@ -291,7 +308,7 @@ StageReport Trainer::train_stage(sdk::NeuralPredictor& model, const StagePlan& p
     state.epoch = epoch;
     state.rng = rng_text(rng);
     if (!dir.empty()) save_checkpoint(dir / "last.pt", model, *optimizer, state);
-    progress.end_epoch(train_loss, score, lr,
+    progress.end_epoch(train_loss, score, last_lr,
                        std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count(),
                        scalars_text(scalar_sums, static_cast<double>(std::max<std::int64_t>(rows, 1))));
     stopped = patience_exhausted();

@@ -20,8 +20,8 @@
 #include <ATen/Parallel.h>
 
 #include "column_counts.hpp"
-#include "enc_sequence_dna.hpp"
-#include "modality.hpp"
+#include "trellis/sdk/dna_sequence.hpp"
+#include "trellis/sdk/missing_rows.hpp"
 #include "trellis/sdk/encoder.hpp"
 #include "trellis/sdk/error.hpp"
 #include "trellis/sdk/log.hpp"
@@ -86,13 +86,13 @@ class DnaKmer : public sdk::FeatureEncoder {
     const int k = static_cast<int>(k_);
     std::vector<std::string> from_file;
     if (!sequences_file_.empty()) {
-      auto read = read_gene_sequences(sequences_file_, genes, kWho);
-      sdk::log_info(kWho + ": " + std::to_string(read.matched) + " of " + std::to_string(read.records) +
+      auto read = sdk::read_gene_sequences(sequences_file_, genes);
+      sdk::log_info(kWho + ": " + std::to_string(read.matched) + " of " + std::to_string(read.total) +
                     " sequences in '" + sequences_file_ + "' belong to universe genes");
       from_file = std::move(read.sequence);
     } else {
       for (std::int64_t g = 0; g < n; ++g)
-        check_dna(genes.at(g).sequence, genes.at(g).symbol, "Gene::sequence from the annotation");
+        sdk::check_dna(genes.at(g).sequence, genes.at(g).symbol, "Gene::sequence from the annotation");
     }
     const auto sequence_of = [&](std::int64_t g) -> const std::string& {
       return from_file.empty() ? genes.at(g).sequence : from_file[static_cast<std::size_t>(g)];
@@ -134,7 +134,7 @@ class DnaKmer : public sdk::FeatureEncoder {
     sdk::log_info(kWho + ": " + std::to_string(columns) + " canonical " + std::to_string(k) + "-mers" +
                   (columns < dim_ ? " (fewer than dim = " + std::to_string(dim_) + ": the last columns are zero)"
                                   : std::string()));
-    const at::Tensor out = with_missing_flag(features, present, kWho, "sequence");
+    const at::Tensor out = sdk::with_missing_flag(features, present, kWho, "sequence");
     return missing_flag_ ? out : out.narrow(1, 0, out.size(1) - 1).contiguous();
   }
 

@@ -17,7 +17,7 @@
 #include <ATen/ATen.h>
 
 #include "enc_go_terms_table.hpp"
-#include "modality.hpp"
+#include "trellis/sdk/missing_rows.hpp"
 #include "trellis/sdk/encoder.hpp"
 #include "trellis/sdk/error.hpp"
 #include "trellis/sdk/log.hpp"
@@ -120,7 +120,7 @@ class GoTerms : public sdk::FeatureEncoder {
     sdk::log_info(kWho + ": " + std::to_string(columns) + " of " + std::to_string(term_names.size()) +
                   " GO terms held by at least " + std::to_string(min_genes_) + " universe genes; " +
                   std::to_string(nnz) + " annotations");
-    const at::Tensor out = with_missing_flag(features, present, kWho, "GO terms");
+    const at::Tensor out = sdk::with_missing_flag(features, present, kWho, "GO terms");
     return missing_flag_ ? out : out.narrow(1, 0, out.size(1) - 1).contiguous();
   }
 

@@ -18,7 +18,7 @@
 
 #include <ATen/ATen.h>
 
-#include "modality.hpp"
+#include "trellis/sdk/missing_rows.hpp"
 #include "trellis/sdk/encoder.hpp"
 #include "trellis/sdk/error.hpp"
 #include "trellis/sdk/log.hpp"
@@ -133,7 +133,7 @@ class PerturbationAtlas : public sdk::FeatureEncoder {
     sdk::log_info(kWho + ": " + std::to_string(knockdowns.size()) + " knockdowns x their top " +
                   std::to_string(top_) + " DE genes; side '" + side_ + "'");
     const at::Tensor out =
-        with_missing_flag(features, present, kWho, target ? "atlas responses" : "an atlas knockdown");
+        sdk::with_missing_flag(features, present, kWho, target ? "atlas responses" : "an atlas knockdown");
     return missing_flag_ ? out : out.narrow(1, 0, out.size(1) - 1).contiguous();
   }
 

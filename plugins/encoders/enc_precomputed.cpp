@@ -21,7 +21,7 @@
 #include <ATen/ATen.h>
 
 #include "trellis/sdk/text_input.hpp"
-#include "modality.hpp"
+#include "trellis/sdk/missing_rows.hpp"
 #include "trellis/sdk/encoder.hpp"
 #include "trellis/sdk/error.hpp"
 #include "trellis/sdk/log.hpp"
@@ -207,7 +207,7 @@ class Precomputed : public sdk::FeatureEncoder {
     sdk::log_info(kWho + ": " + std::to_string(table.keys.size()) + " rows of dimension " + std::to_string(dim) +
                   " in '" + path + "'; " + std::to_string(unmatched) + " name no universe gene" +
                   (repeated ? "; " + std::to_string(repeated) + " repeat a gene already read (ignored)" : ""));
-    const at::Tensor out = with_missing_flag(features, present, kWho, "an embedding");
+    const at::Tensor out = sdk::with_missing_flag(features, present, kWho, "an embedding");
     return missing_flag_ ? out : out.narrow(1, 0, out.size(1) - 1).contiguous();
   }
 

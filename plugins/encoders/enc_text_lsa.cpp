@@ -24,7 +24,7 @@
 #include "enc_go_terms_table.hpp"
 #include "trellis/sdk/text_input.hpp"
 #include "enc_tfidf.hpp"
-#include "modality.hpp"
+#include "trellis/sdk/missing_rows.hpp"
 #include "trellis/sdk/encoder.hpp"
 #include "trellis/sdk/error.hpp"
 #include "trellis/sdk/log.hpp"
@@ -151,7 +151,7 @@ class TextLsa : public sdk::FeatureEncoder {
     if (go_terms_file_.empty() && summaries < n)
       sdk::log_info(kWho + ": genes without a summary are described by their short name only; set go_terms_file "
                     "(e.g. \"${TRELLIS_DATA_DIR}/genes/go_terms.tsv.gz\") to add their GO term names");
-    const at::Tensor out = with_missing_flag(features, present, kWho, "text");
+    const at::Tensor out = sdk::with_missing_flag(features, present, kWho, "text");
     return missing_flag_ ? out : out.narrow(1, 0, out.size(1) - 1).contiguous();
   }
 

@@ -17,11 +17,11 @@
 
 #include <ATen/core/Tensor.h>
 
-#include "modality.hpp"
+#include "trellis/sdk/missing_rows.hpp"
 #include "trellis/sdk/encoder.hpp"
 #include "trellis/sdk/error.hpp"
 #include "trellis/sdk/plugin.hpp"
-#include "enc_sequence_dna.hpp"
+#include "trellis/sdk/dna_sequence.hpp"
 #include "ts_dna_tokenizer.hpp"
 #include "ts_encoders.hpp"
 #include "ts_module.hpp"
@@ -61,15 +61,15 @@ class TorchScriptDna : public sdk::FeatureEncoder {
     std::vector<bool> present(ids.size(), false);
     // A sequences file replaces the annotation's promoters for every gene;
     // its records are checked as they are read.
-    GeneSequences from_file;
-    if (!sequences_file_.empty()) from_file = read_gene_sequences(sequences_file_, genes, kWho);
+    sdk::GeneSequences from_file;
+    if (!sequences_file_.empty()) from_file = sdk::read_gene_sequences(sequences_file_, genes);
     std::string upper;
     for (std::int64_t g = 0; g < genes.size(); ++g) {
       const sdk::Gene& gene = genes.at(g);
       const std::string& sequence =
           sequences_file_.empty() ? gene.sequence : from_file.sequence[static_cast<std::size_t>(g)];
       if (sequence.empty()) continue;
-      if (sequences_file_.empty()) check_dna(sequence, gene.symbol, "from Gene::sequence, the annotation's promoter");
+      if (sequences_file_.empty()) sdk::check_dna(sequence, gene.symbol, "from Gene::sequence, the annotation's promoter");
       upper.resize(sequence.size());
       std::transform(sequence.begin(), sequence.end(), upper.begin(),
                      [](char c) { return static_cast<char>(std::toupper(static_cast<unsigned char>(c))); });
@@ -78,7 +78,7 @@ class TorchScriptDna : public sdk::FeatureEncoder {
     }
     const at::Tensor features =
         embed_genes(model_, ids, present, tokenizer_.pad_id(), pooling_, batch_size_, kWho, "DNA sequence");
-    return with_missing_flag(features, present, kWho, "DNA sequence");
+    return sdk::with_missing_flag(features, present, kWho, "DNA sequence");
   }
 
   bool cacheable() const override { return false; }

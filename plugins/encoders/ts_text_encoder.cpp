@@ -9,7 +9,7 @@
 
 #include <ATen/core/Tensor.h>
 
-#include "modality.hpp"
+#include "trellis/sdk/missing_rows.hpp"
 #include "trellis/sdk/encoder.hpp"
 #include "trellis/sdk/error.hpp"
 #include "trellis/sdk/plugin.hpp"
@@ -45,7 +45,7 @@ class TorchScriptText : public sdk::FeatureEncoder {
     }
     const at::Tensor features =
         embed_genes(model_, ids, present, tokenizer_.pad_id(), pooling_, batch_size_, kWho, "description or name");
-    return with_missing_flag(features, present, kWho, "description or name");
+    return sdk::with_missing_flag(features, present, kWho, "description or name");
   }
 
   bool cacheable() const override { return false; }

@@ -40,6 +40,12 @@ std::map<std::string, sdk::TrainingSettings> resolve_stage_settings(const std::v
 /// at epoch 1 towards 0 over `epochs`, lr * (1 + cos(pi (epoch-1) / epochs)) / 2.
 double learning_rate_at(const sdk::TrainingSettings& settings, std::int64_t epoch);
 
+/// The learning rate of 0-based global step `step` of `total` steps, with
+/// TrainerOptions::schedule_by_step: lr * min(1, (step + 1) / warmup_steps),
+/// times (1 + cos(pi * step / total)) / 2 when the schedule is "cosine".
+double learning_rate_at_step(const sdk::TrainingSettings& settings, std::int64_t warmup_steps, std::int64_t step,
+                             std::int64_t total);
+
 /// Parameter initialisation happens in the predictor's prepare(), before
 /// train() is called, so the host must seed torch (torch::manual_seed(seed))
 /// before NeuralPredictor::fit for a reproducible run. Inside train() all
@@ -63,9 +69,9 @@ struct TrainerOptions {
   /// the remaining rates.)
   bool resume = false;
   std::uint64_t seed = 0;
-  /// Scores the model on the validation conditions with
-  /// settings.early_stopping_metric; unset or no validation conditions:
-  /// the last epoch is kept and there is no early stopping.
+  /// Scores the model on held-out data (the validation conditions with
+  /// settings.early_stopping_metric; held-out windows for a DNA model);
+  /// unset: the last epoch is kept and there is no early stopping.
   std::function<double(sdk::NeuralPredictor&)> validate;
   sdk::Direction direction = sdk::Direction::lower_is_better;
   bool progress_bar = false;             ///< a live bar (TTY) instead of periodic log lines
@@ -74,6 +80,12 @@ struct TrainerOptions {
   /// (step_profile_<stage>.tsv for stages other than "fit"); 0: none.
   std::int64_t profile_steps = 0;
   std::filesystem::path profile_dir;
+  /// Learning rate per step instead of per epoch (for long epochs, e.g. a
+  /// DNA corpus): a linear warm-up over the first `warmup_steps` steps, then
+  /// (schedule "cosine") annealed over every step of every epoch, or
+  /// constant. See learning_rate_at_step. Off when both are 0 / false.
+  std::int64_t warmup_steps = 0;
+  bool schedule_by_step = false;
   /// Per context, [G] added to every paired control cell (cell_pairs
   /// batches), so they centre on the residual target's reference
   /// (residual_target.hpp); empty: none.

@@ -1,15 +1,17 @@
-#include "enc_sequence_dna.hpp"
+#include "trellis/sdk/dna_sequence.hpp"
 
 #include <cctype>
 #include <cstdio>
 #include <optional>
 #include <unordered_map>
 
+#include <ATen/Functions.h>
+
 #include "trellis/sdk/text_input.hpp"
 #include "trellis/sdk/data.hpp"
 #include "trellis/sdk/error.hpp"
 
-namespace trellis::encoders {
+namespace trellis::sdk {
 
 namespace {
 
@@ -33,7 +35,7 @@ std::string shown(char c) {
 /// Universe lookup by the ids sequence files use.
 class GeneKeys {
  public:
-  explicit GeneKeys(const sdk::GeneTable& genes) : genes_(genes) {
+  explicit GeneKeys(const GeneTable& genes) : genes_(genes) {
     for (std::int64_t g = 0; g < genes.size(); ++g) {
       const std::string& e = genes.at(g).ensembl_id;
       if (!e.empty()) ensembl_.emplace(strip_version(e), g);
@@ -58,7 +60,7 @@ class GeneKeys {
     const auto dot = id.find('.');
     return dot == std::string::npos ? id : id.substr(0, dot);
   }
-  const sdk::GeneTable& genes_;
+  const GeneTable& genes_;
   std::unordered_map<std::string, std::int64_t> ensembl_;
 };
 
@@ -67,27 +69,18 @@ class GeneKeys {
 void check_dna(const std::string& sequence, const std::string& gene, const std::string& where) {
   for (std::size_t i = 0; i < sequence.size(); ++i)
     if (!is_base(sequence[i]))
-      throw sdk::Error("the sequence of gene '" + gene + "' (" + where + ") has " + shown(sequence[i]) +
+      throw Error("the sequence of gene '" + gene + "' (" + where + ") has " + shown(sequence[i]) +
                        " at position " + std::to_string(i + 1) +
                        "; sequences may hold only A, C, G, T and N (any case): replace other IUPAC codes "
                        "with N, or leave the gene out of the sequence file");
 }
 
-GeneSequences read_gene_sequences(const std::string& path, const sdk::GeneTable& genes, const std::string& who) {
-  sdk::TextInput reader(sdk::expand_data_dir(path), "option 'sequences_file'");
-  const GeneKeys keys(genes);
-  GeneSequences out;
-  out.sequence.resize(static_cast<std::size_t>(genes.size()));
-
-  const auto add = [&](const std::string& id, const std::string& sequence, long line) {
-    ++out.records;
+std::vector<SequenceRecord> read_sequence_records(const std::string& path, const std::string& option) {
+  TextInput reader(expand_data_dir(path), option);
+  std::vector<SequenceRecord> out;
+  const auto add = [&](const std::string& id, std::string sequence, long line) {
     check_dna(sequence, id, "file '" + path + "', line " + std::to_string(line));
-    const auto g = keys.find(id);
-    if (!g) return;
-    ++out.matched;
-    std::string& s = out.sequence[static_cast<std::size_t>(*g)];
-    if (!s.empty()) s += 'N';
-    s += sequence;
+    out.push_back({id, std::move(sequence), line});
   };
 
   std::string line;
@@ -100,7 +93,7 @@ GeneSequences read_gene_sequences(const std::string& path, const sdk::GeneTable&
       fasta = line[0] == '>';
       first = false;
       if (!fasta) {
-        const auto fields = sdk::split_fields(line);
+        const auto fields = split_fields(line);
         if (fields.size() >= 2) {
           std::string second = fields[1];
           for (auto& c : second) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -120,14 +113,73 @@ GeneSequences read_gene_sequences(const std::string& path, const sdk::GeneTable&
       }
       continue;
     }
-    const auto fields = sdk::split_fields(line);
+    const auto fields = split_fields(line);
     if (fields.size() < 2)
-      throw sdk::Error("line " + std::to_string(reader.line_number()) + " of '" + path +
-                       "' has no tab: expected id<TAB>sequence (or a FASTA file whose first line starts with '>')");
+      throw Error("line " + std::to_string(reader.line_number()) + " of '" + path +
+                  "' has no tab: expected id<TAB>sequence (or a FASTA file whose first line starts with '>')");
     add(fields[0], fields[1], reader.line_number());
   }
   if (fasta && id_line > 0) add(id, sequence, id_line);
   return out;
 }
 
-}  // namespace trellis::encoders
+GeneSequences read_gene_sequences(const std::string& path, const GeneTable& genes) {
+  const GeneKeys keys(genes);
+  GeneSequences out;
+  out.sequence.resize(static_cast<std::size_t>(genes.size()));
+  out.records.resize(static_cast<std::size_t>(genes.size()));
+  for (auto& record : read_sequence_records(path, "option 'sequences_file'")) {
+    ++out.total;
+    const auto g = keys.find(record.id);
+    if (!g) continue;
+    ++out.matched;
+    std::string& joined = out.sequence[static_cast<std::size_t>(*g)];
+    if (!joined.empty()) joined += 'N';
+    joined += record.sequence;
+    out.records[static_cast<std::size_t>(*g)].push_back(std::move(record.sequence));
+  }
+  return out;
+}
+
+std::int64_t dna_token(char base) {
+  switch (base) {
+    case 'A': case 'a': return kBaseA;
+    case 'C': case 'c': return kBaseC;
+    case 'G': case 'g': return kBaseG;
+    case 'T': case 't': return kBaseT;
+    default: return kBaseN;
+  }
+}
+
+at::Tensor dna_tokens(const std::string& sequence) {
+  at::Tensor out = at::empty({static_cast<std::int64_t>(sequence.size())}, at::kLong);
+  auto* p = out.data_ptr<std::int64_t>();
+  for (std::size_t i = 0; i < sequence.size(); ++i) p[i] = dna_token(sequence[i]);
+  return out;
+}
+
+std::string reverse_complement(const std::string& sequence) {
+  std::string out(sequence.rbegin(), sequence.rend());
+  for (char& c : out) {
+    switch (c) {
+      case 'A': c = 'T'; break;
+      case 'T': c = 'A'; break;
+      case 'C': c = 'G'; break;
+      case 'G': c = 'C'; break;
+      case 'a': c = 't'; break;
+      case 't': c = 'a'; break;
+      case 'c': c = 'g'; break;
+      case 'g': c = 'c'; break;
+      default: break;
+    }
+  }
+  return out;
+}
+
+at::Tensor reverse_complement_tokens(const at::Tensor& tokens) {
+  // A C G T N -> T G C A N
+  static const at::Tensor complement = at::tensor(std::vector<std::int64_t>{kBaseT, kBaseG, kBaseC, kBaseA, kBaseN});
+  return complement.index_select(0, tokens.flip({-1}).reshape({-1})).reshape(tokens.sizes());
+}
+
+}  // namespace trellis::sdk
