@@ -44,6 +44,19 @@ std::string where(const std::string& path, std::int64_t line) {
   return "'" + path + "', line " + std::to_string(line);
 }
 
+// One row's fields by column name; a missing field is an error naming the line.
+struct Row {
+  const std::vector<std::string>& fields;
+  const std::map<std::string, std::size_t>& columns;
+  const std::string& path;
+  std::int64_t line;
+  const std::string& operator()(const char* name) const {
+    const std::size_t i = columns.at(name);
+    if (i >= fields.size()) throw sdk::Error(where(path, line) + " has no " + name + " field");
+    return fields[i];
+  }
+};
+
 std::int64_t position(const std::string& text, const std::string& path, std::int64_t line, const std::string& column) {
   try {
     std::size_t used = 0;
@@ -85,11 +98,7 @@ std::vector<Variant> read_variant_table(const std::string& path, std::int64_t mi
   std::vector<Variant> out;
   while (input.next_fields(fields)) {
     const std::int64_t line = input.line_number();
-    const auto field = [&](const char* name) -> const std::string& {
-      const std::size_t i = col.at(name);
-      if (i >= fields.size()) throw sdk::Error(where(path, line) + " has no " + name + " field");
-      return fields[i];
-    };
+    const Row field{fields, col, path, line};
     Variant v;
     v.chrom = field("chrom");
     v.pos = position(field("pos"), path, line, "pos");
@@ -133,11 +142,7 @@ MpraData read_mpra(const std::string& path) {
   std::vector<Variant> variants;
   while (input.next_fields(fields)) {
     const std::int64_t line = input.line_number();
-    const auto field = [&](const char* name) -> const std::string& {
-      const std::size_t i = col.at(name);
-      if (i >= fields.size()) throw sdk::Error(where(path, line) + " has no " + name + " field");
-      return fields[i];
-    };
+    const Row field{fields, col, path, line};
     Variant v;
     v.element = field("element");
     v.chrom = field("chrom");

@@ -5,6 +5,7 @@
 // scipy and sklearn from the written scores, and the failure paths.
 #include "catch.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <random>
 #include <sstream>
@@ -118,6 +119,17 @@ TEST_CASE("dna train and score: a planted motif is learnt and its mutations scor
   CHECK(mean(motif) < mean(background) - 1.0);
   CHECK(motif_lower >= 36);
 
+  // Gene embeddings for encoder/precomputed: one row per gene (S0 ... S2999).
+  const auto embedded = run_trellis("--threads 2 dna embed --model " + (model_dir / "model.pt").string() +
+                                    " --sequences " + corpus_file.string() + " --out " +
+                                    (dir.path() / "genes.tsv").string());
+  INFO(embedded.output);
+  REQUIRE(embedded.exit_code == 0);
+  const std::string genes = read_text(dir.path() / "genes.tsv");
+  CHECK(genes.rfind("gene\tdnalm_0\t", 0) == 0);
+  CHECK(std::count(genes.begin(), genes.end(), '\n') == 3001);
+  CHECK_THAT(embedded.output, Contains("Embedded 3000 genes"));
+
   // Bad input through the command line: nothing is left behind.
   const fs::path failed = dir.path() / "failed";
   const auto both = run_trellis("dna score --model " + (model_dir / "model.pt").string() + " --variants " +
@@ -173,4 +185,29 @@ print(worst)
                           .c_str()) == 0);
   // scores.tsv keeps 6 significant digits, so ties may differ slightly.
   CHECK(std::stod(read_text(out)) < 2e-3);
+}
+
+TEST_CASE("dna train resumes exactly where an interrupted training stopped", "[dna][cli]") {
+  TempDir dir;
+  std::mt19937_64 rng(5);
+  std::ostringstream corpus;
+  corpus << "id\tsequence\n";
+  for (int i = 0; i < 600; ++i) corpus << "R" << i << "_1\t" << planted(rng, 20) << "\n";
+  const auto corpus_file = dir.write("corpus.tsv", corpus.str());
+  // A constant rate, so one epoch then a resume follows the same schedule as two.
+  const auto config = dir.write("toy.toml", toy_config(corpus_file) + "schedule = \"none\"\n");
+  const std::string common = "--threads 1 dna train " + config.string() + " --set train.warmup_steps=0 ";
+  REQUIRE(run_trellis(common + "--set train.epochs=2 --out " + (dir.path() / "whole").string()).exit_code == 0);
+  REQUIRE(run_trellis(common + "--set train.epochs=1 --out " + (dir.path() / "parts").string()).exit_code == 0);
+  const auto resumed = run_trellis(common + "--set train.epochs=2 --resume --out " + (dir.path() / "parts").string());
+  INFO(resumed.output);
+  REQUIRE(resumed.exit_code == 0);
+  CHECK_THAT(resumed.output, Contains("resuming after epoch 1 of 2"));
+  const auto whole = nlohmann::json::parse(read_text(dir.path() / "whole" / "training.json"));
+  const auto parts = nlohmann::json::parse(read_text(dir.path() / "parts" / "training.json"));
+  CHECK(whole["validation_perplexity"].get<double>() == parts["validation_perplexity"].get<double>());
+  CHECK(whole["train_loss"] == parts["train_loss"]);
+  const auto fresh = run_trellis("dna train " + config.string() + " --resume --out " + (dir.path() / "none").string());
+  CHECK(fresh.exit_code != 0);
+  CHECK_THAT(fresh.output, Contains("there is no training to resume"));
 }
