@@ -80,12 +80,12 @@ struct TrainerOptions {
   /// (step_profile_<stage>.tsv for stages other than "fit"); 0: none.
   std::int64_t profile_steps = 0;
   std::filesystem::path profile_dir;
-  /// Learning rate per step instead of per epoch (for long epochs, e.g. a
-  /// DNA corpus): a linear warm-up over the first `warmup_steps` steps, then
-  /// (schedule "cosine") annealed over every step of every epoch, or
-  /// constant. See learning_rate_at_step. Off when both are 0 / false.
-  std::int64_t warmup_steps = 0;
+  /// With `schedule_by_step`, the learning rate is set every step instead
+  /// of every epoch (for long epochs, e.g. a DNA corpus): a linear warm-up
+  /// over the first `warmup_steps` steps, then (schedule "cosine") annealed
+  /// over every step of every epoch, or constant; see learning_rate_at_step.
   bool schedule_by_step = false;
+  std::int64_t warmup_steps = 0;
   /// Per context, [G] added to every paired control cell (cell_pairs
   /// batches), so they centre on the residual target's reference
   /// (residual_target.hpp); empty: none.
