@@ -40,7 +40,7 @@ TEST_CASE("cli: plugins list and info", "[cli]") {
   const auto typo_kind = run_trellis("plugins list --kind gls");
   CHECK(typo_kind.exit_code != 0);
   CHECK_THAT(typo_kind.output, Contains("--kind 'gls' is not a component kind. Did you mean 'gsl'?") &&
-                                   Contains("Kinds: adapter, encoder, graph, graph_metric, gsl"));
+                                   Contains("Kinds: adapter, dnalm, encoder, graph, graph_metric, gsl"));
   // Every declared kind is listed, also one that no loaded plugin fills yet.
   CHECK_THAT(list.output, Contains("adapter (Adapter: ") && Contains("network (NetworkInferrer: ") &&
                               Contains("graph_metric (GraphMetric: "));

@@ -261,7 +261,7 @@ TEST_CASE("a component registered under the wrong kind is refused at load", "[pl
                           Contains("register it with Registrar::add<Adapter>"));
   REQUIRE_THROWS_WITH(host.add_builtin("lost", "test", &register_undeclared_kind),
                       Contains("registers 'scorrer/lost' under the undeclared kind 'scorrer'") &&
-                          Contains("declared kinds: adapter, encoder") && Contains("TRELLIS_SDK_KIND"));
+                          Contains("declared kinds: adapter, dnalm, encoder") && Contains("TRELLIS_SDK_KIND"));
   CHECK(host.components().empty());
   // Declaring a second interface under a taken name is refused too.
   REQUIRE_THROWS_WITH(trellis::sdk::declare_kind({"encoder", "Other", "other-type", ""}),
