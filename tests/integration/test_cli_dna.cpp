@@ -65,7 +65,7 @@ TEST_CASE("dna train and score: a planted motif is learnt and its mutations scor
   const auto corpus_file = dir.write("corpus.tsv", corpus.str());
   const auto config = dir.write("toy.toml", toy_config(corpus_file));
   const fs::path model_dir = dir.path() / "model";
-  const auto trained = run_trellis("--threads 2 dna train " + config.string() + " --out " + model_dir.string());
+  const auto trained = run_trellis("--threads 1 dna train " + config.string() + " --out " + model_dir.string());
   INFO(trained.output);
   REQUIRE(trained.exit_code == 0);
   const auto training = nlohmann::json::parse(read_text(model_dir / "training.json"));
@@ -90,7 +90,7 @@ TEST_CASE("dna train and score: a planted motif is learnt and its mutations scor
   }
   const auto variants = dir.write("variants.tsv", table);
   const fs::path scored = dir.path() / "scored";
-  const auto run = run_trellis("--threads 2 dna score --model " + (model_dir / "model.pt").string() +
+  const auto run = run_trellis("--threads 1 dna score --model " + (model_dir / "model.pt").string() +
                                " --variants " + variants.string() + " --flank 40 --out " + scored.string());
   INFO(run.output);
   REQUIRE(run.exit_code == 0);
@@ -120,7 +120,7 @@ TEST_CASE("dna train and score: a planted motif is learnt and its mutations scor
   CHECK(motif_lower >= 36);
 
   // Gene embeddings for encoder/precomputed: one row per gene (S0 ... S2999).
-  const auto embedded = run_trellis("--threads 2 dna embed --model " + (model_dir / "model.pt").string() +
+  const auto embedded = run_trellis("--threads 1 dna embed --model " + (model_dir / "model.pt").string() +
                                     " --sequences " + corpus_file.string() + " --out " +
                                     (dir.path() / "genes.tsv").string());
   INFO(embedded.output);
@@ -151,7 +151,7 @@ TEST_CASE("dna train and score: a planted motif is learnt and its mutations scor
   // The real MPRA table, scored by the toy model: the evaluation must match
   // scipy's spearmanr and sklearn's roc_auc_score on the written scores.
   const fs::path mpra = dir.path() / "mpra";
-  const auto m = run_trellis("--threads 2 dna score --model " + (model_dir / "model.pt").string() + " --mpra " +
+  const auto m = run_trellis("--threads 1 dna score --model " + (model_dir / "model.pt").string() + " --mpra " +
                              (data / "variants" / "kircher2019_mpra_grch38.tsv.gz").string() + " --flank 40 --out " +
                              mpra.string());
   INFO(m.output);
