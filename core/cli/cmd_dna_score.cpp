@@ -15,6 +15,7 @@
 #include "commands.hpp"
 #include "run_dir.hpp"
 #include "trellis/dna/context_counts.hpp"
+#include "trellis/dna/model_loading.hpp"
 #include "trellis/dna/mpra_evaluation.hpp"
 #include "trellis/dna/variant_scoring.hpp"
 #include "trellis/dna/variants.hpp"
@@ -39,17 +40,6 @@ struct ScoreArgs {
   std::int64_t batch_size = 64;
   double significance = 1e-5;
 };
-
-std::shared_ptr<sdk::DnaModel> load_model(const plugin::PluginHost& host, const std::string& file,
-                                          sdk::DnaModelHeader& header) {
-  header = sdk::read_dna_model_header(file);
-  const std::string prefix = "dnalm/";
-  const std::string name =
-      header.component.rfind(prefix, 0) == 0 ? header.component.substr(prefix.size()) : header.component;
-  auto model = host.create<sdk::DnaModel>(name, header.options, "the model file '" + file + "'");
-  sdk::load_dna_parameters(file, *model);
-  return model;
-}
 
 std::string text(double v) {
   if (std::isnan(v)) return "NA";
@@ -81,7 +71,7 @@ void run_score(const GlobalOptions& global, const ScoreArgs& args) {
   const auto host = load_plugins(global, nullptr);
   const int threads = configure_threads(global, 0);
   sdk::DnaModelHeader header;
-  const auto model = load_model(*host, args.model, header);
+  const auto model = dna::load_dna_model(*host, args.model, header);
   if (!header.training.contains("context_counts"))
     throw sdk::Error("the model file '" + args.model + "' has no base counts for the 3-mer baseline; train it with "
                      "`trellis dna train`");

@@ -13,6 +13,7 @@
 #include "trellis/dna/context_counts.hpp"
 #include "trellis/dna/corpus.hpp"
 #include "trellis/dna/masked_training.hpp"
+#include "trellis/dna/model_loading.hpp"
 #include "trellis/dna/validation.hpp"
 #include "trellis/plugin/plugin_host.hpp"
 #include "trellis/sdk/dna_sequence.hpp"
@@ -148,10 +149,8 @@ void train_dna_model(const toml::table& config, const plugin::PluginHost& host, 
   nlohmann::json model_options = table_json(config, "model");
   if (!model_options.contains("type") || !model_options["type"].is_string())
     throw sdk::Error("[model] needs type = \"dnalm/<name>\", e.g. \"dnalm/gpn_conv\" (`trellis plugins list` shows them)");
-  std::string type = model_options["type"].get<std::string>();
+  const std::string type = model_options["type"].get<std::string>();
   model_options.erase("type");
-  const std::string prefix = "dnalm/";
-  const std::string name = type.rfind(prefix, 0) == 0 ? type.substr(prefix.size()) : type;
 
   CorpusSettings cs;
   cs.files = corpus_options.get_strings("files");
@@ -172,11 +171,11 @@ void train_dna_model(const toml::table& config, const plugin::PluginHost& host, 
                                                        corpus_options.get_int("max_validation_windows"), counts);
 
   torch::manual_seed(seed);
-  auto model = host.create<sdk::DnaModel>(name, model_options, "[model]");
+  auto model = create_dna_model(host, type, model_options, "[model]");
   std::int64_t parameters = 0;
   for (const auto& p : model->parameters()) parameters += p.numel();
   spdlog::info("{} ({}): {} parameters; validation: {} masked bases, perplexity unigram {:.4f}, 3-mer context {:.4f}",
-               prefix + name, model->architecture(), parameters, validation.positions,
+               type, model->architecture(), parameters, validation.positions,
                perplexity(validation.unigram_nll), perplexity(validation.context_nll));
 
   MaskedDnaTraining task(model, tokenize(corpus.train, corpus_options.get_double("soft_mask_weight")), mask,
@@ -246,7 +245,7 @@ void train_dna_model(const toml::table& config, const plugin::PluginHost& host, 
       {"train_loss", report.train_loss},
   };
   sdk::DnaModelHeader header;
-  header.component = prefix + name;
+  header.component = type.find('/') == std::string::npos ? "dnalm/" + type : type;
   header.options = model_options;
   header.architecture = model->architecture();
   header.training = training;

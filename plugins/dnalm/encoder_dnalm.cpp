@@ -27,6 +27,22 @@ namespace {
 
 const std::string kWho = "encoder/dnalm";
 
+// A dnalm/gpn_conv model rebuilt from a model file's header and loaded.
+std::shared_ptr<sdk::DnaModel> load_model(const std::string& file) {
+  const sdk::DnaModelHeader header = sdk::read_dna_model_header(file);
+  if (header.component != "dnalm/gpn_conv")
+    throw sdk::Error(kWho + ": the model file '" + file + "' holds a '" + header.component +
+                     "' model; this encoder embeds with dnalm/gpn_conv models (train one with `trellis dna train`)");
+  std::shared_ptr<sdk::DnaModel> model;
+  try {
+    model = make_gpn_conv(sdk::Options(gpn_conv_options(), header.options, "the model file '" + file + "'"));
+  } catch (const sdk::Error& e) {
+    throw sdk::Error(kWho + ": " + e.what());
+  }
+  sdk::load_dna_parameters(file, *model);
+  return model;
+}
+
 class DnaLmEncoder : public sdk::FeatureEncoder {
  public:
   explicit DnaLmEncoder(const sdk::Options& options)
@@ -110,21 +126,6 @@ class DnaLmEncoder : public sdk::FeatureEncoder {
 };
 
 }  // namespace
-
-std::shared_ptr<sdk::DnaModel> load_model(const std::string& file) {
-  const sdk::DnaModelHeader header = sdk::read_dna_model_header(file);
-  if (header.component != "dnalm/gpn_conv")
-    throw sdk::Error(kWho + ": the model file '" + file + "' holds a '" + header.component +
-                     "' model; this encoder embeds with dnalm/gpn_conv models (train one with `trellis dna train`)");
-  std::shared_ptr<sdk::DnaModel> model;
-  try {
-    model = make_gpn_conv(sdk::Options(gpn_conv_options(), header.options, "the model file '" + file + "'"));
-  } catch (const sdk::Error& e) {
-    throw sdk::Error(kWho + ": " + e.what());
-  }
-  sdk::load_dna_parameters(file, *model);
-  return model;
-}
 
 sdk::OptionSchema dnalm_encoder_options() {
   sdk::OptionSchema s;
